@@ -57,6 +57,7 @@ class SimulationResult:
     warnings: list[Warning_]
     node_count: int
     events: list[dict[str, Any]] = field(default_factory=list)  # the engine's event log (explain reads it)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: load, pass (render adds its own)
 
     def summary(self) -> dict[str, int]:
         s = {"nodes": self.node_count, "pods": len(self.outcomes), "running": 0, "scheduled": 0,
