@@ -6,10 +6,11 @@ names and scheduler messages contain brackets (``[gate-a gate-b]``) that must pr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from rich.table import Table
+from rich.cells import cell_len
 from rich.text import Text
 
 from priocli.model import NEVER
@@ -113,42 +114,60 @@ def reason(o: PodOutcome, index: _Index) -> str:
     return "; ".join(parts)
 
 
-def _cell(text: str | None, style: str = "") -> Text:
-    return Text(text if text else "-", style=style)
+GAP = "  "
+MIN_LAST = 30  # narrowest last column worth wrapping into; below that lines just run long
 
 
-def pods_table(outcomes: Iterable[PodOutcome], index: _Index) -> Table:
-    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 2, 0, 0),
-                  header_style=STYLE_HEADER, expand=False)
-    table.add_column("NAMESPACE", no_wrap=True)
-    table.add_column("NAME", no_wrap=True)
-    table.add_column("PRIORITY", no_wrap=True)
-    table.add_column("BEFORE → AFTER", no_wrap=True)
-    table.add_column("NODE", no_wrap=True)
-    table.add_column("REASON", overflow="fold", ratio=1)
+def print_columns(console: Console, headers: Sequence[str], rows: Iterable[tuple[Sequence[str], str]]) -> None:
+    """A kubectl-style table: bold headers, columns two spaces apart, one style per row.
+
+    The last column wraps (continuation lines indented under it) to fit the console width.
+    Built as one :class:`~rich.text.Text` and printed once: a rich ``Table`` costs ~0.3 ms a
+    row, too slow for ``--all`` on a 150,000-pod snapshot.
+    """
+    rows = list(rows)
+    n = len(headers)
+    widths = [cell_len(h) for h in headers]
+    for cells, _style in rows:
+        for i in range(n - 1):
+            w = cell_len(cells[i])
+            if w > widths[i]:
+                widths[i] = w
+    indent = sum(widths[:-1]) + len(GAP) * (n - 1)
+    room = console.width - indent
+    wrap = room >= MIN_LAST
+    pad = " " * indent
+
+    out = Text(no_wrap=True, overflow="ignore", end="")
+
+    def line(cells: Sequence[str], style: str) -> None:
+        head = GAP.join(c + " " * (widths[i] - cell_len(c)) for i, c in enumerate(cells[:-1]))
+        last = cells[-1]
+        parts = textwrap.wrap(last, room, break_on_hyphens=False) if wrap and cell_len(last) > room else [last]
+        text = (head + GAP if n > 1 else "") + (parts[0] if parts else "")
+        for more in parts[1:]:
+            text += "\n" + pad + more
+        out.append(text.rstrip(" ") + "\n", style=style)
+
+    line(headers, STYLE_HEADER)
+    for cells, style in rows:
+        line(cells, style)
+    console.print(out, no_wrap=True, crop=False, overflow="ignore", end="", soft_wrap=True)
+
+
+def pod_rows(outcomes: Iterable[PodOutcome], index: _Index) -> Iterator[tuple[list[str], str]]:
     for o in outcomes:
-        style = row_style(o)
-        table.add_row(
-            Text(o.pod.namespace), Text(o.pod.name), Text(priority_text(o)),
-            Text(transition(o)), _cell(o.node), Text(reason(o, index)),
-            style=style,
-        )
-    return table
+        yield ([o.pod.namespace, o.pod.name, priority_text(o), transition(o), o.node or "-", reason(o, index)],
+               row_style(o))
 
 
-def evictions_table(evictions: Iterable[Eviction]) -> Table:
-    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 2, 0, 0),
-                  header_style=STYLE_HEADER, expand=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("POD", no_wrap=True)
-    table.add_column("NODE", no_wrap=True)
-    table.add_column("PREEMPTOR", no_wrap=True)
-    table.add_column("PDB VIOLATED", overflow="fold")
+def eviction_rows(evictions: Iterable[Eviction]) -> Iterator[tuple[list[str], str]]:
     for i, e in enumerate(evictions, 1):
-        table.add_row(Text(str(i)), Text(e.pod, style=STYLE_EVICTED), Text(e.node), Text(e.preemptor),
-                      Text(", ".join(e.pdb_violated) if e.pdb_violated else "-",
-                           style=STYLE_EVICTED if e.pdb_violated else ""))
-    return table
+        yield [str(i), e.pod, e.node, e.preemptor, ", ".join(e.pdb_violated) or "-"], STYLE_EVICTED
+
+
+POD_HEADERS = ("NAMESPACE", "NAME", "PRIORITY", f"BEFORE {ARROW} AFTER", "NODE", "REASON")
+EVICTION_HEADERS = ("#", "POD", "NODE", "PREEMPTOR", "PDB VIOLATED")
 
 
 def summary_line(result: SimulationResult) -> str:
@@ -169,7 +188,7 @@ def render_table(result: SimulationResult, console: Console, *, show_all: bool =
     hidden = len(result.outcomes) - len(shown)
 
     if shown:
-        console.print(pods_table(shown, index))
+        print_columns(console, POD_HEADERS, pod_rows(shown, index))
     elif not result.outcomes:
         console.print(Text("No pods.", style=STYLE_UNCHANGED))
     if hidden:
@@ -180,7 +199,7 @@ def render_table(result: SimulationResult, console: Console, *, show_all: bool =
     if result.evictions:
         console.print()
         console.print(Text(f"Evictions ({len(result.evictions)}, in order)", style=STYLE_HEADER))
-        console.print(evictions_table(result.evictions))
+        print_columns(console, EVICTION_HEADERS, eviction_rows(result.evictions))
 
     if result.warnings:
         console.print()
