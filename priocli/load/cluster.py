@@ -1,0 +1,245 @@
+"""Documents -> one admitted cluster state (:class:`ClusterInput`), the engine's input.
+
+Kinds read: Node, Pod, PriorityClass, PodDisruptionBudget (policy/v1), plus context the
+scheduler consults: Namespace (labels for namespaceSelector), Service, ReplicaSet,
+StatefulSet, ReplicationController (the selectors of default topology spreading).
+Everything else is reported in a warning and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from priocli.errors import InputError, describe_object, field_error
+from priocli.load.documents import Document
+from priocli.load.parse import (
+    Admission,
+    Ctx,
+    compute_disruptions_allowed,
+    object_ctx,
+    parse_label_selector,
+    parse_node,
+    parse_pdb,
+    parse_pod,
+    parse_priority_class,
+)
+from priocli.model import LabelSelector, Node, Pod, PodDisruptionBudget, PriorityClass, Source, Warning_
+
+# kind -> accepted apiVersions
+CORE_KINDS: dict[str, tuple[str, ...]] = {
+    "Node": ("v1",),
+    "Pod": ("v1",),
+    "PriorityClass": ("scheduling.k8s.io/v1",),
+    "PodDisruptionBudget": ("policy/v1",),
+    "Namespace": ("v1",),
+    "Service": ("v1",),
+    "ReplicaSet": ("apps/v1",),
+    "StatefulSet": ("apps/v1",),
+    "ReplicationController": ("v1",),
+}
+REMOVED_VERSIONS = {
+    ("PodDisruptionBudget", "policy/v1beta1"): "policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25; use policy/v1",
+    ("PriorityClass", "scheduling.k8s.io/v1beta1"): "scheduling.k8s.io/v1beta1 was removed in Kubernetes 1.22; use scheduling.k8s.io/v1",
+    ("PriorityClass", "scheduling.k8s.io/v1alpha1"): "scheduling.k8s.io/v1alpha1 was removed in Kubernetes 1.22; use scheduling.k8s.io/v1",
+}
+NOT_MODELED_NOTES = {
+    "ResourceQuota": "ResourceQuota admission is not modeled: pods that a quota would reject are still simulated",
+    "PersistentVolumeClaim": "volume binding and PV topology are not modeled",
+    "PersistentVolume": "volume binding and PV topology are not modeled",
+    "StorageClass": "volume binding and PV topology are not modeled",
+    "ResourceClaim": "dynamic resource allocation is not modeled",
+}
+WORKLOAD_KINDS = ("Deployment", "DaemonSet", "Job", "CronJob")
+
+
+@dataclass(slots=True)
+class ClusterInput:
+    """Everything one pass needs, admitted and validated."""
+
+    nodes: list[Node]
+    pods: list[Pod]  # in input order (queue order for unbound pods)
+    classes: dict[str, PriorityClass]  # user-defined classes by name
+    admission: Admission
+    pdbs: list[PodDisruptionBudget]
+    warnings: list[Warning_] = field(default_factory=list)
+    namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    spread_selectors: dict[int, LabelSelector] = field(default_factory=dict)  # pod uid -> default selector
+    replicas_of: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (ns, kind, name) -> replicas
+
+
+def _key(obj: Mapping[str, Any]) -> tuple[str, str, str]:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    ns = meta.get("namespace") or ""
+    return (str(obj.get("kind")), str(ns), str(meta.get("name")))
+
+
+def _check_api_version(doc: Document, kind: str) -> None:
+    api = doc.obj.get("apiVersion")
+    accepted = CORE_KINDS.get(kind)
+    if accepted is None:
+        return
+    obj = describe_object(kind, None, None)
+    if not isinstance(api, str) or not api:
+        raise field_error(doc.source, obj, "apiVersion", "required field is missing")
+    if api not in accepted:
+        note = REMOVED_VERSIONS.get((kind, api))
+        raise field_error(doc.source, obj, "apiVersion",
+                          note or f"unknown apiVersion {api!r} for kind {kind} (expected {', '.join(accepted)})")
+
+
+def build_cluster(docs: Sequence[Document]) -> ClusterInput:
+    """Validate, de-duplicate and admit the documents into one :class:`ClusterInput`."""
+    warnings: list[Warning_] = []
+    seen: dict[tuple[str, str, str], Source] = {}
+    by_kind: dict[str, list[Document]] = {}
+    skipped: dict[str, int] = {}
+    for doc in docs:
+        kind = doc.obj.get("kind")
+        if not isinstance(kind, str) or not kind:
+            raise field_error(doc.source, None, "kind", "required field is missing")
+        if kind in CORE_KINDS:
+            _check_api_version(doc, kind)
+            k = _key(doc.obj)
+            namespaced = kind not in ("Node", "PriorityClass", "Namespace")
+            if namespaced and not k[1]:
+                k = (k[0], "default", k[2])
+            if not namespaced:
+                k = (k[0], "", k[2])
+            if k in seen and k[2] != "None":
+                first = seen[k]
+                raise field_error(doc.source, describe_object(kind, k[1] or None, k[2]), "metadata.name",
+                                  f"duplicate object: already defined in {first.describe()}")
+            seen[k] = doc.source
+            by_kind.setdefault(kind, []).append(doc)
+        else:
+            skipped[kind] = skipped.get(kind, 0) + 1
+    for kind in sorted(skipped):
+        n = skipped[kind]
+        what = NOT_MODELED_NOTES.get(kind)
+        if kind in WORKLOAD_KINDS:
+            what = "workload expansion is not available for this kind yet"
+        msg = f"{n} {kind} object{'s' if n != 1 else ''} skipped" + (f": {what}" if what else ": kind not modeled")
+        warnings.append(Warning_("SkippedKind", msg, kind))
+
+    user_classes = [parse_priority_class(d.obj, d.source) for d in by_kind.get("PriorityClass", [])]
+    defaults = sorted((c for c in user_classes if c.global_default), key=lambda c: (c.value, c.name))
+    if len(defaults) > 1:
+        warnings.append(Warning_(
+            "MultipleGlobalDefaults",
+            f"{len(defaults)} PriorityClasses are marked globalDefault ({', '.join(c.name for c in defaults)}); "
+            f"the API server admits only one; pods without a class get the lowest: {defaults[0].name}",
+            f"PriorityClass {defaults[0].name}"))
+    for c in user_classes:
+        if c.name.startswith("system-") and c.name in ("system-cluster-critical", "system-node-critical"):
+            raise field_error(c.source, f"PriorityClass {c.name}", "metadata.name",
+                              "is a built-in class and cannot be redefined")
+    admission = Admission.build(user_classes)
+
+    nodes = [parse_node(d.obj, d.source, i) for i, d in enumerate(by_kind.get("Node", []))]
+
+    namespace_labels: dict[str, dict[str, str]] = {}
+    for d in by_kind.get("Namespace", []):
+        ctx, _, name = object_ctx(d.obj, d.source, namespaced=False)
+        meta = d.obj.get("metadata") or {}
+        labels = dict(_labels_or_empty(ctx, meta.get("labels")))
+        labels.setdefault("kubernetes.io/metadata.name", name)
+        namespace_labels[name] = labels
+
+    pods: list[Pod] = []
+    for d in by_kind.get("Pod", []):
+        parsed = parse_pod(d.obj, d.source, len(pods), admission)
+        pods.append(parsed.pod)
+        warnings.extend(parsed.warnings)
+
+    selectors = _controller_selectors(by_kind)
+    services = _service_selectors(by_kind)
+    replicas_of = _replicas(by_kind)
+    spread_selectors: dict[int, LabelSelector] = {}
+    for pod in pods:
+        sel = _default_spread_selector(pod, services, selectors)
+        if sel is not None:
+            spread_selectors[pod.uid] = sel
+
+    pdbs = [parse_pdb(d.obj, d.source) for d in by_kind.get("PodDisruptionBudget", [])]
+    for pdb in pdbs:
+        if not pdb.status_given:
+            pdb.disruptions_allowed = compute_disruptions_allowed(pdb, pods, replicas_of)
+    return ClusterInput(nodes, pods, {c.name: c for c in user_classes}, admission, pdbs, warnings,
+                        namespace_labels, spread_selectors, replicas_of)
+
+
+def _labels_or_empty(ctx: Ctx, v: Any) -> dict[str, str]:
+    from priocli.load.parse import _labels
+
+    return _labels(ctx, v, "metadata.labels")
+
+
+def _controller_selectors(by_kind: Mapping[str, list[Document]]) -> dict[tuple[str, str, str], LabelSelector]:
+    out: dict[tuple[str, str, str], LabelSelector] = {}
+    for kind in ("ReplicaSet", "StatefulSet", "ReplicationController"):
+        for d in by_kind.get(kind, []):
+            ctx, ns, name = object_ctx(d.obj, d.source, namespaced=True)
+            spec = d.obj.get("spec") if isinstance(d.obj.get("spec"), Mapping) else {}
+            if kind == "ReplicationController":
+                raw = spec.get("selector")
+                if isinstance(raw, Mapping) and raw:
+                    out[(ns, kind, name)] = LabelSelector(tuple(sorted((str(k), str(v)) for k, v in raw.items())))
+                continue
+            sel = parse_label_selector(ctx, spec.get("selector"), "spec.selector")
+            if sel is not None:
+                out[(ns, kind, name)] = sel
+    return out
+
+
+def _service_selectors(by_kind: Mapping[str, list[Document]]) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    for d in by_kind.get("Service", []):
+        ctx, ns, _ = object_ctx(d.obj, d.source, namespaced=True)
+        spec = d.obj.get("spec") if isinstance(d.obj.get("spec"), Mapping) else {}
+        raw = spec.get("selector")
+        if isinstance(raw, Mapping) and raw:
+            out.setdefault(ns, []).append({str(k): str(v) for k, v in raw.items()})
+    return out
+
+
+def _replicas(by_kind: Mapping[str, list[Document]]) -> dict[tuple[str, str, str], int]:
+    out: dict[tuple[str, str, str], int] = {}
+    for kind in ("ReplicaSet", "StatefulSet", "ReplicationController"):
+        for d in by_kind.get(kind, []):
+            _, ns, name = object_ctx(d.obj, d.source, namespaced=True)
+            spec = d.obj.get("spec") if isinstance(d.obj.get("spec"), Mapping) else {}
+            r = spec.get("replicas", 1)
+            if isinstance(r, int) and not isinstance(r, bool):
+                out[(ns, kind, name)] = r
+    return out
+
+
+def _default_spread_selector(pod: Pod, services: Mapping[str, list[dict[str, str]]],
+                             selectors: Mapping[tuple[str, str, str], LabelSelector]) -> LabelSelector | None:
+    """helper.DefaultSelector: Services selecting the pod, plus its controller's selector."""
+    match_labels: dict[str, str] = {}
+    for svc in services.get(pod.namespace, []):
+        if all(pod.labels.get(k) == v for k, v in svc.items()):
+            match_labels.update(svc)
+    exprs: tuple = ()
+    if pod.owner is not None and pod.owner.kind in ("ReplicaSet", "StatefulSet", "ReplicationController"):
+        sel = selectors.get((pod.namespace, pod.owner.kind, pod.owner.name))
+        if sel is not None:
+            if pod.owner.kind == "ReplicationController":
+                match_labels.update(dict(sel.match_labels))
+            else:
+                exprs = tuple(sel.match_expressions)
+                for k, v in sel.match_labels:
+                    match_labels[k] = v
+    if not match_labels and not exprs:
+        return None
+    return LabelSelector(tuple(sorted(match_labels.items())), exprs)
+
+
+def pods_by_key(pods: Iterable[Pod]) -> dict[str, Pod]:
+    return {p.key: p for p in pods}
+
+
+__all__ = ["ClusterInput", "InputError", "build_cluster"]

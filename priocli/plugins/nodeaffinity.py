@@ -1,0 +1,127 @@
+"""NodeAffinity: ``nodeSelector`` and required node affinity filter; preferred terms score."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from priocli.framework import Status, unresolvable
+from priocli.model import Node, NodeSelectorTerm, Pod, PodSpecInfo, PreferredSchedulingTerm, Requirement
+
+NAME = "NodeAffinity"
+WEIGHT = 2
+REASON = "node(s) didn't match Pod's node affinity/selector"
+REASON_CONFLICT = "pod affinity terms conflict"
+NAME_FIELD = "metadata.name"
+
+_INT64 = re.compile(r"[+-]?[0-9]+\Z")
+
+
+def _parse_int64(s: str) -> int | None:
+    if not _INT64.match(s):
+        return None
+    v = int(s)
+    if v < -(2**63) or v > 2**63 - 1:
+        return None
+    return v
+
+
+def _requirement_valid(r: Requirement) -> bool:
+    if r.operator in ("In", "NotIn"):
+        return len(r.values) > 0
+    if r.operator in ("Exists", "DoesNotExist"):
+        return len(r.values) == 0
+    if r.operator in ("Gt", "Lt"):
+        return len(r.values) == 1 and _parse_int64(r.values[0]) is not None
+    return False
+
+
+def _label_requirement(r: Requirement, labels: dict[str, str]) -> bool:
+    op = r.operator
+    if op == "In":
+        return r.key in labels and labels[r.key] in r.values
+    if op == "NotIn":
+        return r.key not in labels or labels[r.key] not in r.values
+    if op == "Exists":
+        return r.key in labels
+    if op == "DoesNotExist":
+        return r.key not in labels
+    # Gt / Lt
+    if r.key not in labels:
+        return False
+    have = _parse_int64(labels[r.key])
+    want = _parse_int64(r.values[0])
+    if have is None or want is None:
+        return False
+    return have > want if op == "Gt" else have < want
+
+
+def term_is_empty(term: NodeSelectorTerm) -> bool:
+    return not term.match_expressions and not term.match_fields
+
+
+def term_matches(term: NodeSelectorTerm, node: Node) -> bool:
+    """nodeSelectorTerm.match: expressions and fields ANDed; a malformed term never matches."""
+    for r in term.match_expressions:
+        if not _requirement_valid(r):
+            return False
+    for r in term.match_fields:
+        if r.operator not in ("In", "NotIn") or len(r.values) != 1:
+            return False
+    for r in term.match_expressions:
+        if not _label_requirement(r, node.labels):
+            return False
+    for r in term.match_fields:
+        value = node.name if r.key == NAME_FIELD else ""
+        if (value == r.values[0]) != (r.operator == "In"):
+            return False
+    return True
+
+
+def required_terms_match(terms: Sequence[NodeSelectorTerm], node: Node) -> bool:
+    """Terms are ORed; empty terms are skipped; no usable term matches nothing."""
+    return any(term_matches(t, node) for t in terms if not term_is_empty(t))
+
+
+def matches_selector_and_affinity(spec: PodSpecInfo, node: Node) -> bool:
+    """GetRequiredNodeAffinity(pod).Match(node): nodeSelector AND required node affinity."""
+    labels = node.labels
+    for k, v in spec.node_selector:
+        if labels.get(k) != v:
+            return False
+    if spec.required_node_affinity is not None:
+        return required_terms_match(spec.required_node_affinity, node)
+    return True
+
+
+def pre_filter(pod: Pod) -> tuple[set[str] | None, Status | None]:
+    """PreFilter: the node names a pod is pinned to through ``matchFields metadata.name In``.
+
+    Returns (node names or None for all nodes, rejection status or None).
+    """
+    terms = pod.spec.required_node_affinity
+    if not terms:
+        return None, None
+    names: set[str] | None = None
+    for t in terms:
+        term_names: set[str] | None = None
+        for r in t.match_fields:
+            if r.key == NAME_FIELD and r.operator == "In":
+                s = set(r.values)
+                term_names = s if term_names is None else term_names & s
+        if term_names is None:
+            return None, None
+        names = term_names if names is None else names | term_names
+    if names is not None and not names:
+        return None, unresolvable(NAME, REASON_CONFLICT)
+    return names, None
+
+
+def filter_node(pod: Pod, node: Node) -> Status | None:
+    if matches_selector_and_affinity(pod.spec, node):
+        return None
+    return unresolvable(NAME, REASON)
+
+
+def preferred_score(terms: Sequence[PreferredSchedulingTerm], node: Node) -> int:
+    return sum(t.weight for t in terms if t.weight and not term_is_empty(t.term) and term_matches(t.term, node))

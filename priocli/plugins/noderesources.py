@@ -1,0 +1,117 @@
+"""NodeResourcesFit (filter + LeastAllocated score) and NodeResourcesBalancedAllocation.
+
+Filtering uses real requests; LeastAllocated uses the node's NonZeroRequested plus the
+incoming pod's request with per-container defaults (100m / 200Mi); BalancedAllocation
+uses real requests. The vectorized forms evaluate every node at once over the
+:class:`~priocli.state.ClusterState` arrays; ``filter`` evaluates one :class:`NodeView`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from priocli.framework import MAX_NODE_SCORE, NodeView, Status, StatusTable, unschedulable
+from priocli.model import CPU, EPHEMERAL, MEMORY, Pod
+from priocli.state import ClusterState
+
+NAME = "NodeResourcesFit"
+BALANCED_NAME = "NodeResourcesBalancedAllocation"
+FIT_WEIGHT = 1
+BALANCED_WEIGHT = 1
+TOO_MANY_PODS = "Too many pods"
+BASE_COLUMNS = {CPU: 0, MEMORY: 1, EPHEMERAL: 2}
+
+
+def insufficient(resource: str) -> str:
+    return f"Insufficient {resource}"
+
+
+def _zero_request(state: ClusterState, pod: Pod) -> bool:
+    """The zero-request shortcut: no cpu, memory, ephemeral-storage or scalar request at all."""
+    reqs = pod.spec.requests
+    return not any(reqs.get(r, 0) for r in BASE_COLUMNS) and not any(
+        k in state.res_index and k not in BASE_COLUMNS for k in reqs)
+
+
+def filter(state: ClusterState, pod: Pod, view: NodeView) -> Status | None:
+    """fitsRequest on one node view."""
+    reasons: list[str] = []
+    alloc_pods = int(state.alloc_pods[view.node.index])
+    if view.npods + 1 > alloc_pods:
+        reasons.append(TOO_MANY_PODS)
+    if not _zero_request(state, pod):
+        alloc = state.alloc[view.node.index]
+        req = view.requested
+        for i, amount in state.vec_pairs(pod):
+            if amount > int(alloc[i]) - req[i]:
+                reasons.append(insufficient(state.resources[i]))
+    if reasons:
+        return unschedulable(NAME, *reasons)
+    return None
+
+
+def filter_all(state: ClusterState, pod: Pod, candidates: np.ndarray, table: StatusTable,
+               codes: np.ndarray, reason_ids: np.ndarray) -> None:
+    """Vectorized fitsRequest over the nodes in ``candidates`` (indices); writes failures in place."""
+    if candidates.size == 0:
+        return
+    masks = []  # (bool array over candidates, reason)
+    too_many = state.npods[candidates] + 1 > state.alloc_pods[candidates]
+    masks.append((too_many, TOO_MANY_PODS))
+    if not _zero_request(state, pod):
+        alloc = state.alloc[candidates]
+        req = state.requested[candidates]
+        for i, amount in state.vec_pairs(pod):
+            masks.append((amount > alloc[:, i] - req[:, i], insufficient(state.resources[i])))
+    fail_any = np.zeros(candidates.size, dtype=bool)
+    for m, _ in masks:
+        fail_any |= m
+    if not fail_any.any():
+        return
+    # Encode the combination of failing reasons per node as a bit pattern, then intern each pattern.
+    bits = np.zeros(candidates.size, dtype=np.int64)
+    for k, (m, _) in enumerate(masks):
+        bits |= m.astype(np.int64) << k
+    failing = np.nonzero(fail_any)[0]
+    patterns, inverse = np.unique(bits[failing], return_inverse=True)
+    ids = np.empty(patterns.size, dtype=np.int32)
+    for j, pat in enumerate(patterns.tolist()):
+        reasons = tuple(reason for k, (_, reason) in enumerate(masks) if pat >> k & 1)
+        ids[j] = table.id(unschedulable(NAME, *reasons))
+    idx = candidates[failing]
+    codes[idx] = 1
+    reason_ids[idx] = ids[inverse]
+
+
+def least_allocated(state: ClusterState, pod: Pod, nodes: np.ndarray) -> np.ndarray:
+    """LeastAllocated over cpu and memory (weights 1, 1), NonZeroRequested + the pod's scoring request."""
+    pod_req = (pod.spec.score_cpu, pod.spec.score_mem)
+    total = np.zeros(nodes.size, dtype=np.int64)
+    weight = np.zeros(nodes.size, dtype=np.int64)
+    for col in (0, 1):
+        alloc = state.alloc[nodes, col]
+        req = state.nonzero[nodes, col] + pod_req[col]
+        has = alloc != 0
+        safe = np.where(has, alloc, 1)
+        score = np.where(req > alloc, 0, ((alloc - req) * MAX_NODE_SCORE) // safe)
+        total += np.where(has, score, 0)
+        weight += has.astype(np.int64)
+    return np.where(weight == 0, 0, total // np.maximum(weight, 1))
+
+
+def balanced_allocation(state: ClusterState, pod: Pod, nodes: np.ndarray) -> np.ndarray:
+    """BalancedAllocation over cpu and memory with real requests (float64, as kube-scheduler)."""
+    reqs = pod.spec.requests
+    pod_req = (reqs.get(CPU, 0), reqs.get(MEMORY, 0))
+    fractions = []
+    present = []
+    for col in (0, 1):
+        alloc = state.alloc[nodes, col]
+        req = state.requested[nodes, col] + pod_req[col]
+        has = alloc != 0
+        f = np.where(has, req.astype(np.float64) / np.where(has, alloc, 1).astype(np.float64), 0.0)
+        fractions.append(np.minimum(f, 1.0))
+        present.append(has)
+    both = present[0] & present[1]
+    std = np.where(both, np.abs((fractions[0] - fractions[1]) / 2), 0.0)
+    return ((1 - std) * MAX_NODE_SCORE).astype(np.int64)

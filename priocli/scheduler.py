@@ -1,0 +1,374 @@
+"""One scheduling cycle of the default profile: PreFilter, Filter, Score, host selection.
+
+Filter plugins run in kube-scheduler's order and stop at the first failing plugin per
+node: NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts,
+NodeResourcesFit, (volume plugins: not modeled), PodTopologySpread, InterPodAffinity.
+
+Two evaluation paths give the same answers:
+
+* the *vectorized* path filters every node at once: the four static plugins (they only
+  read the node object) are cached per pod "shape", NodeResourcesFit is a few numpy
+  comparisons over the per-node arrays, and only pods with host ports, spread
+  constraints or pod (anti-)affinity pay a per-node Python loop;
+* the *node view* path (:meth:`Scheduler.filter_view`) runs the same plugins on one
+  mutable :class:`~priocli.framework.NodeView`; nominated pods (two-pass filter) and
+  preemption dry runs use it.
+
+Differences from kube-scheduler, on purpose: every node is evaluated (no
+percentageOfNodesToScore sampling), and score ties go to the node whose name sorts
+first instead of a random one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from priocli.framework import (
+    MAX_NODE_SCORE,
+    NO_STATUS,
+    SUCCESS,
+    UNSCHEDULABLE,
+    UNSCHEDULABLE_AND_UNRESOLVABLE,
+    NodeView,
+    Status,
+    StatusTable,
+)
+from priocli.model import LabelSelector, Node, Pod
+from priocli.plugins import (
+    imagelocality,
+    interpodaffinity,
+    nodeaffinity,
+    nodename,
+    nodeports,
+    noderesources,
+    nodeunschedulable,
+    podtopologyspread,
+    tainttoleration,
+)
+from priocli.state import ClusterState
+
+STATIC_FILTERS = (nodeunschedulable, nodename, tainttoleration, nodeaffinity)
+
+
+@dataclass(slots=True)
+class CycleState:
+    """Per-cycle pre-filter results (cloned for nominated-pod passes and preemption dry runs)."""
+
+    pod: Pod
+    spread: podtopologyspread.SpreadState | None = None
+    affinity: interpodaffinity.AffinityState | None = None
+
+    def copy(self) -> CycleState:
+        return CycleState(self.pod, self.spread.copy() if self.spread else None,
+                          self.affinity.copy() if self.affinity else None)
+
+    def add_pod(self, other: Pod, node: Node) -> None:
+        if self.spread is not None:
+            self.spread.update_with_pod(other, self.pod, node, 1)
+        if self.affinity is not None:
+            self.affinity.add_existing(other, node, 1)
+
+    def remove_pod(self, other: Pod, node: Node) -> None:
+        if self.spread is not None:
+            self.spread.update_with_pod(other, self.pod, node, -1)
+        if self.affinity is not None:
+            self.affinity.add_existing(other, node, -1)
+
+
+@dataclass(slots=True)
+class Diagnosis:
+    """Filter results for every node: a code and an interned status id per node."""
+
+    codes: np.ndarray  # int8: SUCCESS, UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE, NO_STATUS
+    reason_ids: np.ndarray  # int32 index into the scheduler's StatusTable, -1 for none
+    prefilter_msg: str = ""
+    error: str = ""  # a scheduler error (not a FitError), e.g. an unknown node in a PreFilterResult
+    cycle: CycleState | None = None
+
+    @property
+    def feasible(self) -> np.ndarray:
+        return np.nonzero(self.codes == SUCCESS)[0]
+
+
+@dataclass(slots=True)
+class ScoreBreakdown:
+    nodes: list[int]
+    plugins: dict[str, list[int]] = field(default_factory=dict)  # plugin -> weighted score per node
+    totals: list[int] = field(default_factory=list)
+
+
+class Scheduler:
+    """The default profile over a :class:`ClusterState`."""
+
+    def __init__(self, state: ClusterState, *,
+                 default_spread_selector: Callable[[Pod], LabelSelector | None] | None = None,
+                 namespace_labels: dict[str, dict[str, str]] | None = None) -> None:
+        self.state = state
+        self.nodes = state.nodes
+        self.table = StatusTable()
+        self._static: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._static_scores: dict[tuple, np.ndarray] = {}
+        self.default_spread_selector = default_spread_selector or (lambda pod: None)
+        self._ns_labels = namespace_labels or {}
+        names = [n.name for n in self.nodes]
+        order = sorted(range(len(names)), key=names.__getitem__)
+        self.name_rank = np.empty(len(names), dtype=np.int64)
+        self.name_rank[order] = np.arange(len(names))
+        self.nodes_by_name = order
+        self._image_spread = imagelocality.image_spread(self.nodes)
+        self._has_images = bool(self._image_spread)
+
+    # ---------------------------------------------------------------- namespaces
+
+    def ns_labels(self, namespace: str) -> dict[str, str]:
+        labels = self._ns_labels.get(namespace)
+        if labels is None:
+            labels = {"kubernetes.io/metadata.name": namespace}
+        return labels
+
+    def namespaces_matching(self, selector: LabelSelector) -> list[str]:
+        known = set(self._ns_labels) | set(self.state.ns_pods)
+        return sorted(ns for ns in known if selector.matches(self.ns_labels(ns)))
+
+    # ---------------------------------------------------------------- static filters
+
+    def _static_result(self, pod: Pod) -> tuple[np.ndarray, np.ndarray]:
+        s = pod.spec
+        key = (s.tolerations, s.node_selector, s.required_node_affinity, s.node_name)
+        cached = self._static.get(key)
+        if cached is None:
+            n = len(self.nodes)
+            codes = np.zeros(n, dtype=np.int8)
+            ids = np.full(n, -1, dtype=np.int32)
+            for node in self.nodes:
+                for plugin in STATIC_FILTERS:
+                    st = plugin.filter_node(pod, node)
+                    if st is not None:
+                        codes[node.index] = st.code
+                        ids[node.index] = self.table.id(st)
+                        break
+            cached = (codes, ids)
+            self._static[key] = cached
+        return cached
+
+    def static_status(self, pod: Pod, node_index: int) -> Status | None:
+        codes, ids = self._static_result(pod)
+        if codes[node_index] == SUCCESS:
+            return None
+        return self.table.statuses[ids[node_index]]
+
+    # ---------------------------------------------------------------- pre-filter
+
+    def pre_filter(self, pod: Pod) -> tuple[CycleState, set[str] | None, Status | None]:
+        names, rejection = nodeaffinity.pre_filter(pod)
+        cycle = CycleState(pod)
+        if rejection is not None:
+            return cycle, None, rejection
+        state = self.state
+        if pod.spec.topology_spread:
+            def ns_pods() -> Iterable[tuple[int, Pod]]:
+                where = state.where
+                return ((where[p.uid], p) for p in state.ns_pods.get(pod.namespace, {}).values())
+            cycle.spread = podtopologyspread.pre_filter(pod, self.nodes, ns_pods)
+        if pod.spec.pod_affinity_required or pod.spec.pod_anti_affinity_required or state.anti_affinity_set:
+            where = state.where
+            cycle.affinity = interpodaffinity.pre_filter(
+                pod, self.nodes,
+                lambda: state.all_bound_pods(),
+                [(where[p.uid], p) for p in state.anti_affinity_set.values()],
+                self.ns_labels, self.namespaces_matching,
+            )
+        return cycle, names, None
+
+    # ---------------------------------------------------------------- node-view path
+
+    def filter_view(self, pod: Pod, cycle: CycleState, view: NodeView) -> Status | None:
+        """All filter plugins, in order, on one node view (no nominated pods)."""
+        st = self.static_status(pod, view.node.index)
+        if st is not None:
+            return st
+        st = nodeports.filter(pod, view)
+        if st is not None:
+            return st
+        st = noderesources.filter(self.state, pod, view)
+        if st is not None:
+            return st
+        st = podtopologyspread.filter(cycle.spread, pod, view.node)
+        if st is not None:
+            return st
+        return interpodaffinity.filter(cycle.affinity, pod, view.node)
+
+    def filter_with_nominated(self, pod: Pod, cycle: CycleState, view: NodeView) -> Status | None:
+        """RunFilterPluginsWithNominatedPods: pass 1 with nominated pods of >= priority, then pass 2."""
+        nominated = self.state.nominated_pods_for(view.node.index, pod)
+        if nominated:
+            cycle1 = cycle.copy()
+            view1 = NodeView(view.node, list(view.requested), view.npods, list(view.pods), view.vec_of)
+            for other in nominated:
+                view1.add_pod(other)
+                cycle1.add_pod(other, view.node)
+            st = self.filter_view(pod, cycle1, view1)
+            if st is not None:
+                return st
+        return self.filter_view(pod, cycle, view)
+
+    # ---------------------------------------------------------------- vectorized path
+
+    def find_nodes_that_fit(self, pod: Pod, only: Iterable[int] | None = None) -> Diagnosis:
+        """Filter every node (or only the given node indices); statuses as kube-scheduler records them."""
+        n = len(self.nodes)
+        cycle, names, rejection = self.pre_filter(pod)
+        if rejection is not None:
+            codes = np.full(n, rejection.code, dtype=np.int8)
+            ids = np.full(n, self.table.id(rejection), dtype=np.int32)
+            return Diagnosis(codes, ids, prefilter_msg=rejection.reasons[0], cycle=cycle)
+        codes = np.full(n, NO_STATUS, dtype=np.int8)
+        ids = np.full(n, -1, dtype=np.int32)
+        if names is not None:
+            missing = sorted(x for x in names if x not in self.state.node_index)
+            if missing:
+                return Diagnosis(codes, ids, error=f'nodeinfo not found for node name "{missing[0]}"', cycle=cycle)
+            subset = np.array(sorted(self.state.node_index[x] for x in names), dtype=np.int64)
+        else:
+            subset = np.arange(n, dtype=np.int64)
+        if only is not None:
+            subset = np.intersect1d(subset, np.fromiter(only, dtype=np.int64))
+        static_codes, static_ids = self._static_result(pod)
+        codes[subset] = static_codes[subset]
+        ids[subset] = static_ids[subset]
+        alive = subset[static_codes[subset] == SUCCESS]
+        state = self.state
+        if pod.spec.host_ports and alive.size:
+            keep = []
+            for i in alive.tolist():
+                if nodeports.ports_conflict(pod.spec.host_ports, state.pods_on[i].values()):
+                    codes[i] = UNSCHEDULABLE
+                    ids[i] = self.table.id(nodeports.unschedulable(nodeports.NAME, nodeports.REASON))
+                else:
+                    keep.append(i)
+            alive = np.array(keep, dtype=np.int64)
+        noderesources.filter_all(state, pod, alive, self.table, codes, ids)
+        alive = alive[codes[alive] == SUCCESS]
+        if (cycle.spread is not None or cycle.affinity is not None) and alive.size:
+            for i in alive.tolist():
+                node = self.nodes[i]
+                st = podtopologyspread.filter(cycle.spread, pod, node) or interpodaffinity.filter(
+                    cycle.affinity, pod, node)
+                if st is not None:
+                    codes[i] = st.code
+                    ids[i] = self.table.id(st)
+        # Nodes with nominated pods of >= priority: redo them with the two-pass filter.
+        if state.nominated:
+            in_subset = set(subset.tolist()) if names is not None or only is not None else None
+            for i in list(state.nominated):
+                if in_subset is not None and i not in in_subset:
+                    continue
+                if static_codes[i] != SUCCESS or not state.nominated_pods_for(i, pod):
+                    continue
+                st = self.filter_with_nominated(pod, cycle, state.view(i))
+                if st is None:
+                    codes[i] = SUCCESS
+                    ids[i] = -1
+                else:
+                    codes[i] = st.code
+                    ids[i] = self.table.id(st)
+        return Diagnosis(codes, ids, cycle=cycle)
+
+    def histogram(self, diag: Diagnosis, codes_filter: Iterable[int] = (UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE)
+                  ) -> dict[str, int]:
+        mask = np.isin(diag.codes, list(codes_filter)) & (diag.reason_ids >= 0)
+        hist: dict[str, int] = {}
+        if not mask.any():
+            return hist
+        uniq, counts = np.unique(diag.reason_ids[mask], return_counts=True)
+        for sid, c in zip(uniq.tolist(), counts.tolist(), strict=True):
+            for reason in self.table.statuses[sid].reasons:
+                hist[reason] = hist.get(reason, 0) + c
+        return hist
+
+    def status(self, diag: Diagnosis, node_index: int) -> Status | None:
+        sid = int(diag.reason_ids[node_index])
+        return self.table.statuses[sid] if sid >= 0 else None
+
+    # ---------------------------------------------------------------- scoring
+
+    def _static_score(self, key: tuple, fn: Callable[[Node], int]) -> np.ndarray:
+        arr = self._static_scores.get(key)
+        if arr is None:
+            arr = np.fromiter((fn(node) for node in self.nodes), dtype=np.int64, count=len(self.nodes))
+            self._static_scores[key] = arr
+        return arr
+
+    def score(self, pod: Pod, feasible: np.ndarray, cycle: CycleState | None = None) -> ScoreBreakdown:
+        """Weighted, normalized scores of every plugin of the default profile on the feasible nodes."""
+        state = self.state
+        out = ScoreBreakdown(feasible.tolist())
+        spec = pod.spec
+        # TaintToleration (weight 3): reverse-normalized count of intolerable PreferNoSchedule taints.
+        raw = self._static_score(("taint", spec.tolerations),
+                                 lambda node: tainttoleration.intolerable_prefer_no_schedule(pod, node))[feasible]
+        mx = int(raw.max()) if raw.size else 0
+        tt = np.full(feasible.size, MAX_NODE_SCORE, dtype=np.int64) if mx == 0 else MAX_NODE_SCORE - (
+            MAX_NODE_SCORE * raw // mx)
+        out.plugins[tainttoleration.NAME] = (tt * tainttoleration.WEIGHT).tolist()
+        # NodeAffinity (weight 2): preferred terms, normalized to the max.
+        if spec.preferred_node_affinity:
+            raw = self._static_score(("affinity", spec.preferred_node_affinity),
+                                     lambda node: nodeaffinity.preferred_score(spec.preferred_node_affinity, node)
+                                     )[feasible]
+            mx = int(raw.max()) if raw.size else 0
+            na = raw * 0 if mx == 0 else MAX_NODE_SCORE * raw // mx
+            out.plugins[nodeaffinity.NAME] = (na * nodeaffinity.WEIGHT).tolist()
+        # NodeResourcesFit (LeastAllocated) and BalancedAllocation (weight 1 each).
+        out.plugins[noderesources.NAME] = (noderesources.least_allocated(state, pod, feasible)
+                                           * noderesources.FIT_WEIGHT).tolist()
+        out.plugins[noderesources.BALANCED_NAME] = (noderesources.balanced_allocation(state, pod, feasible)
+                                                    * noderesources.BALANCED_WEIGHT).tolist()
+        # ImageLocality (weight 1).
+        if self._has_images and spec.images:
+            total = len(self.nodes)
+            raw = self._static_score(("image", spec.images), lambda node: imagelocality.score(
+                spec.images, node, self._image_spread, total))[feasible]
+            out.plugins[imagelocality.NAME] = (raw * imagelocality.WEIGHT).tolist()
+        feasible_nodes = [self.nodes[i] for i in out.nodes]
+
+        def pods_on(i: int) -> Iterable[Pod]:
+            return state.pods_on[i].values()
+
+        # PodTopologySpread (weight 2): soft constraints, or the system defaults.
+        if spec.topology_spread:
+            constraints = podtopologyspread.build_constraints(pod, "ScheduleAnyway")
+            require_all = True
+        else:
+            constraints = podtopologyspread.default_constraints(self.default_spread_selector(pod))
+            require_all = False
+        if constraints:
+            sc = podtopologyspread.score(pod, constraints, require_all, feasible_nodes, self.nodes, pods_on)
+            if sc is not None:
+                out.plugins[podtopologyspread.NAME] = [s * podtopologyspread.WEIGHT for s in sc]
+        # InterPodAffinity (weight 2).
+        if spec.pod_affinity_preferred or spec.pod_anti_affinity_preferred or state.affinity_set:
+            where = state.where
+            sc = interpodaffinity.score(pod, feasible_nodes, self.nodes, pods_on,
+                                        [(where[p.uid], p) for p in state.affinity_set.values()],
+                                        self.ns_labels, self.namespaces_matching)
+            if sc is not None:
+                out.plugins[interpodaffinity.NAME] = [s * interpodaffinity.WEIGHT for s in sc]
+        totals = np.zeros(feasible.size, dtype=np.int64)
+        for values in out.plugins.values():
+            totals += np.asarray(values, dtype=np.int64)
+        out.totals = totals.tolist()
+        return out
+
+    def select_host(self, pod: Pod, feasible: np.ndarray, cycle: CycleState | None = None
+                    ) -> tuple[int, ScoreBreakdown | None]:
+        """One feasible node: chosen without scoring. Else the highest total; ties by node name."""
+        if feasible.size == 1:
+            return int(feasible[0]), None
+        breakdown = self.score(pod, feasible, cycle)
+        totals = np.asarray(breakdown.totals, dtype=np.int64)
+        best = feasible[totals == totals.max()]
+        return int(best[np.argmin(self.name_rank[best])]), breakdown

@@ -1,0 +1,320 @@
+"""The what-if pass: queue, scheduling cycles, preemption, replacements, outcomes.
+
+The pass is the one the conformance corpus was recorded with (``shared/conformance``):
+
+1. Pods bound in the input run where they are (terminal pods consume nothing).
+2. One pod per cycle, in PrioritySort order: higher priority first, then the earlier queue
+   timestamp (input order at first; the time of its last failure after a failure).
+3. A cycle that changes anything (a binding, an eviction, a nomination) moves every
+   pending pod back to the queue; the pass ends when nothing is left to try.
+4. A pod bound during the pass starts 60 s after the latest start time of the input, one
+   second more per binding; preemption victims vanish at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from priocli.errors import SimulationError
+from priocli.framework import format_fit_error
+from priocli.load.cluster import ClusterInput
+from priocli.model import DEFAULT_SCHEDULER, Pod, PodDisruptionBudget, Warning_
+from priocli.plugins import schedulinggates
+from priocli.preemption import PreemptionResult, Preemptor
+from priocli.result import Eviction, PodOutcome, SimulationResult
+from priocli.scheduler import Diagnosis, Scheduler, ScoreBreakdown
+from priocli.state import ClusterState, resource_names
+
+NO_NODES = "no nodes available to schedule pods"
+START_OFFSET = 60.0
+RECREATING_CONTROLLERS = ("ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController")
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+@dataclass(slots=True)
+class Options:
+    max_cycles: int | None = None  # default: a bound derived from the input size
+    trace: frozenset[str] = frozenset()  # pod keys whose attempts are recorded in detail (explain)
+    replacements: bool = True  # recreate evicted pods owned by a controller
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One scheduling attempt of a traced pod, for ``priocli explain``."""
+
+    cycle: int
+    diagnosis: Diagnosis
+    message: str | None
+    node: int | None = None
+    scores: ScoreBreakdown | None = None
+    preemption: PreemptionResult | None = None
+    nominated_node_first: bool = False
+
+
+@dataclass(slots=True)
+class _Entry:
+    pod: Pod
+    outcome: PodOutcome
+    timestamp: int
+
+
+@dataclass(slots=True)
+class Simulation:
+    cluster: ClusterInput
+    options: Options = field(default_factory=Options)
+    traces: dict[str, list[Attempt]] = field(default_factory=dict)
+
+    def run(self) -> SimulationResult:
+        return _Pass(self).run()
+
+
+class _Pass:
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        c = sim.cluster
+        self.cluster = c
+        self.options = sim.options
+        self.state = ClusterState(c.nodes, resource_names(c.nodes, c.pods))
+        self.sched = Scheduler(self.state, default_spread_selector=lambda p: c.spread_selectors.get(p.uid),
+                               namespace_labels=c.namespace_labels)
+        self.preemptor = Preemptor(self.sched, c.pdbs)
+        self.warnings: list[Warning_] = list(c.warnings)
+        self.events: list[dict[str, Any]] = []
+        self.evictions: list[Eviction] = []
+        self.entries: dict[int, _Entry] = {}
+        self.pods: list[Pod] = list(c.pods)
+        self.heap: list[tuple[int, int, int]] = []  # (-priority, timestamp, uid)
+        self.unschedulable: list[int] = []
+        self.clock = len(c.pods)  # queue timestamps; failures take the next value
+        starts = [p.start_time for p in c.pods if p.start_time is not None]
+        self.next_start = (max(starts) if starts else 0.0) + START_OFFSET
+        self.pdb_evictions: dict[str, int] = {}
+        self.cycle = 0
+        self.names = {p.key for p in c.pods}
+
+    # ------------------------------------------------------------------ setup
+
+    def _setup(self) -> None:
+        state = self.state
+        unknown_nodes: dict[str, int] = {}
+        other_schedulers: dict[str, int] = {}
+        for pod in self.pods:
+            if pod.node_name:
+                out = PodOutcome(pod, "running", "running", node=pod.node_name)
+                self.entries[pod.uid] = _Entry(pod, out, pod.uid)
+                if pod.terminal:
+                    continue  # Succeeded/Failed: invisible to the scheduler, consumes nothing
+                idx = state.node_index.get(pod.node_name)
+                if idx is None:
+                    unknown_nodes[pod.node_name] = unknown_nodes.get(pod.node_name, 0) + 1
+                    continue
+                state.bind(pod, idx)
+                continue
+            out = PodOutcome(pod, "queued", "pending")
+            self.entries[pod.uid] = _Entry(pod, out, pod.uid)
+            if pod.spec.scheduler_name != DEFAULT_SCHEDULER:
+                other_schedulers[pod.spec.scheduler_name] = other_schedulers.get(pod.spec.scheduler_name, 0) + 1
+                out.message = (f'not scheduled by default-scheduler: spec.schedulerName is '
+                               f'"{pod.spec.scheduler_name}"')
+                continue
+            if pod.terminating:
+                out.message = f"skip schedule deleting pod: {pod.key}"
+                continue
+            if schedulinggates.gated(pod):
+                out.message = schedulinggates.CONDITION_MESSAGE
+                continue
+            if pod.nominated_node_name and pod.nominated_node_name in state.node_index:
+                state.nominate(pod, state.node_index[pod.nominated_node_name])
+            self._push(pod.uid)
+        for name, n in sorted(unknown_nodes.items()):
+            self.warnings.append(Warning_(
+                "UnknownNode", f"{n} pod(s) are bound to node {name!r}, which is not in the input; "
+                f"they are reported as running but use no modeled node", f"Node {name}"))
+        for name, n in sorted(other_schedulers.items()):
+            self.warnings.append(Warning_(
+                "OtherScheduler", f"{n} queued pod(s) use schedulerName {name!r}; priocli simulates only "
+                f"default-scheduler (default profile), so they stay pending", None))
+        for pod in self.pods:
+            for what in pod.spec.unmodeled:
+                self.warnings.append(Warning_("NotModeled", f"{what}: not modeled; the pod is placed as if "
+                                              f"the volume/claim fit everywhere", f"Pod {pod.key}"))
+
+    def _push(self, uid: int) -> None:
+        e = self.entries[uid]
+        heapq.heappush(self.heap, (-e.pod.priority, e.timestamp, uid))
+
+    # ------------------------------------------------------------------ the pass
+
+    def run(self) -> SimulationResult:
+        t0 = time.perf_counter()
+        self._setup()
+        bound = self.options.max_cycles or (200 * (len(self.pods) + 10) + 10_000)
+        while self.heap:
+            _, _, uid = heapq.heappop(self.heap)
+            self.cycle += 1
+            if self.cycle > bound:
+                raise SimulationError(
+                    f"the pass did not settle within {bound} scheduling cycles; this is a priocli bug, "
+                    f"please report it with the input")
+            changed = self._schedule_one(self.entries[uid])
+            if changed and self.unschedulable:
+                for u in self.unschedulable:
+                    self._push(u)
+                self.unschedulable.clear()
+        outcomes = []
+        for e in self.entries.values():
+            o = e.outcome
+            if o.status == "pending":
+                nn = self.state.nominated_node.get(e.pod.uid)
+                o.nominated_node = self.state.nodes[nn].name if nn is not None else None
+            outcomes.append(o)
+        outcomes.sort(key=lambda o: (o.pod.namespace, o.pod.name))
+        return SimulationResult(outcomes, self.evictions, self.warnings, len(self.state.nodes), self.events,
+                                timings={"pass": time.perf_counter() - t0})
+
+    def _schedule_one(self, e: _Entry) -> bool:
+        """One cycle; returns whether it changed anything (binding, eviction, nomination)."""
+        pod = e.pod
+        state, sched = self.state, self.sched
+        traced = pod.key in self.options.trace
+        if not state.nodes:
+            return self._fail(e, NO_NODES, None, traced, None)
+        # The nominated node is tried first; if it fits it is taken without scoring.
+        nom = state.nominated_node.get(pod.uid)
+        if nom is not None:
+            cycle, _, rejection = sched.pre_filter(pod)
+            if rejection is None and sched.filter_with_nominated(pod, cycle, state.view(nom)) is None:
+                if traced:
+                    diag = sched.find_nodes_that_fit(pod, only=[nom])
+                    self.sim.traces.setdefault(pod.key, []).append(
+                        Attempt(self.cycle, diag, None, nom, nominated_node_first=True))
+                self._bind(e, nom)
+                return True
+        diag = sched.find_nodes_that_fit(pod)
+        if diag.error:
+            return self._fail(e, diag.error, diag, traced, None)
+        feasible = diag.feasible
+        if feasible.size:
+            node, breakdown = sched.select_host(pod, feasible, diag.cycle)
+            if traced:
+                self.sim.traces.setdefault(pod.key, []).append(Attempt(self.cycle, diag, None, node, breakdown))
+            self._bind(e, node)
+            return True
+        result = self.preemptor.preempt(pod, diag)
+        message = format_fit_error(len(state.nodes), sched.histogram(diag), diag.prefilter_msg, result.message)
+        if result.nominated_node is None:
+            if result.clear_nomination:
+                state.clear_nomination(pod)
+            return self._fail(e, message, diag, traced, result)
+        # Preemption: victims are deleted at once, lower-priority nominations on the node are cleared.
+        node = result.nominated_node
+        for victim in result.victims:
+            self._evict(victim, node, pod)
+        for other in list(state.nominated.get(node, {}).values()):
+            if other.priority < pod.priority:
+                state.clear_nomination(other)
+        state.nominate(pod, node)
+        self.events.append({"cycle": self.cycle, "type": "Nominated", "pod": pod.key,
+                            "node": state.nodes[node].name, "victims": [v.key for v in result.victims]})
+        self._fail(e, message, diag, traced, result)
+        return True
+
+    def _fail(self, e: _Entry, message: str, diag: Diagnosis | None, traced: bool,
+              preemption: PreemptionResult | None) -> bool:
+        e.outcome.message = message
+        e.timestamp = self.clock
+        self.clock += 1
+        self.unschedulable.append(e.pod.uid)
+        self.events.append({"cycle": self.cycle, "type": "FailedScheduling", "pod": e.pod.key, "message": message})
+        if traced and diag is not None:
+            self.sim.traces.setdefault(e.pod.key, []).append(Attempt(self.cycle, diag, message, None, None, preemption))
+        return False
+
+    def _bind(self, e: _Entry, node: int) -> None:
+        pod = e.pod
+        self.state.bind(pod, node)
+        self.state.bound_start[pod.uid] = self.next_start
+        self.next_start += 1.0
+        o = e.outcome
+        o.status, o.node, o.message, o.nominated_node = "running", self.state.nodes[node].name, None, None
+        self.events.append({"cycle": self.cycle, "type": "Scheduled", "pod": pod.key,
+                            "node": self.state.nodes[node].name})
+
+    def _evict(self, victim: Pod, node: int, preemptor: Pod) -> None:
+        self.state.remove(victim)
+        e = self.entries[victim.uid]
+        o = e.outcome
+        o.status, o.node, o.preempted_by, o.message = "evicted", self.state.nodes[node].name, preemptor.key, None
+        violated = []
+        for pdb in self.cluster.pdbs:
+            if _pdb_covers(pdb, victim):
+                n = self.pdb_evictions.get(pdb.key, 0) + 1
+                self.pdb_evictions[pdb.key] = n
+                if n > pdb.disruptions_allowed:
+                    violated.append(pdb.key)
+        self.evictions.append(Eviction(victim.key, self.state.nodes[node].name, preemptor.key, tuple(sorted(violated))))
+        self.events.append({"cycle": self.cycle, "type": "Preempted", "pod": victim.key,
+                            "node": self.state.nodes[node].name, "preemptor": preemptor.key,
+                            "pdbViolated": sorted(violated)})
+        if self.options.replacements:
+            self._replace(victim, o)
+
+    # ------------------------------------------------------------------ replacements
+
+    def _replace(self, victim: Pod, victim_outcome: PodOutcome) -> None:
+        owner = victim.owner
+        if owner is None or owner.kind not in RECREATING_CONTROLLERS:
+            return
+        name = replacement_name(victim, owner.name, owner.kind, self.names)
+        self.names.add(f"{victim.namespace}/{name}")
+        uid = len(self.pods)
+        pod = replace(victim, uid=uid, name=name, node_name="", nominated_node_name="", start_time=None,
+                      terminating=False, disruption_target_by_scheduler=False, ready=False, phase="Pending",
+                      replaces=victim.key, labels=dict(victim.labels))
+        self.pods.append(pod)
+        victim_outcome.replaced_by = pod.key
+        out = PodOutcome(pod, "replacement", "pending")
+        self.entries[uid] = _Entry(pod, out, self.clock)
+        self.clock += 1
+        self._push(uid)
+        self.events.append({"cycle": self.cycle, "type": "Replaced", "pod": pod.key, "replaces": victim.key,
+                            "controller": f"{owner.kind}/{owner.name}"})
+
+
+def _pdb_covers(pdb: PodDisruptionBudget, pod: Pod) -> bool:
+    """Whether the PDB's budget covers the pod (disruption-controller semantics: `{}` selects all)."""
+    return pod.namespace == pdb.namespace and pdb.selector is not None and pdb.selector.matches(pod.labels)
+
+
+def replacement_name(victim: Pod, owner_name: str, owner_kind: str, taken: set[str]) -> str:
+    """Stable name for a controller's replacement pod.
+
+    ReplicaSet, ReplicationController, Job and DaemonSet: ``<owner>-<5 chars>`` like their
+    generateName, the suffix derived from the evicted pod's name. StatefulSet recreates the same
+    name; to keep both in the report the replacement is named ``<pod>-r<N>``.
+    """
+    if owner_kind == "StatefulSet":
+        n = 1
+        while f"{victim.namespace}/{victim.name}-r{n}" in taken:
+            n += 1
+        return f"{victim.name}-r{n}"
+    salt = 0
+    while True:
+        digest = hashlib.sha256(f"{victim.key}/{salt}".encode()).digest()
+        suffix = "".join(NAME_ALPHABET[b % len(NAME_ALPHABET)] for b in digest[:5])
+        name = f"{owner_name[:57]}-{suffix}"
+        if f"{victim.namespace}/{name}" not in taken:
+            return name
+        salt += 1
+
+
+def simulate(cluster: ClusterInput, options: Options | None = None) -> SimulationResult:
+    return Simulation(cluster, options or Options()).run()
+
+
+ReplacementHook = Callable[[Pod], Pod | None]

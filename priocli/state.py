@@ -1,0 +1,166 @@
+"""ClusterState: what is bound where, with per-node resource totals kept in integer arrays.
+
+Resources are columns of int64 arrays (cpu in millicores, the rest in base units), so
+that NodeResourcesFit and the resource scores evaluate every node with a few vector
+operations. Binding and removing a pod update the totals incrementally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from priocli.framework import NodeView
+from priocli.model import CPU, EPHEMERAL, MEMORY, PODS, Node, Pod
+
+BASE_RESOURCES = (CPU, MEMORY, EPHEMERAL)
+
+
+def is_scalar_resource(name: str) -> bool:
+    """schedutil.IsScalarResourceName: extended, hugepages, attachable-volumes, prefixed native."""
+    if name.startswith(("hugepages-", "attachable-volumes-")):
+        return True
+    if "kubernetes.io/" in name:
+        return True
+    return "/" in name and not name.startswith("requests.")
+
+
+def resource_names(nodes: Iterable[Node], pods: Iterable[Pod]) -> list[str]:
+    """cpu, memory, ephemeral-storage, then every scalar resource seen, sorted."""
+    scalars: set[str] = set()
+    for n in nodes:
+        scalars.update(k for k in n.allocatable if is_scalar_resource(k))
+    for p in pods:
+        scalars.update(k for k in p.spec.requests if is_scalar_resource(k))
+    return [*BASE_RESOURCES, *sorted(scalars)]
+
+
+class ClusterState:
+    """Nodes, the pods bound to them and the pods nominated to them."""
+
+    def __init__(self, nodes: list[Node], resources: list[str]) -> None:
+        self.nodes = nodes
+        self.node_index = {n.name: n.index for n in nodes}
+        self.resources = resources
+        self.res_index = {r: i for i, r in enumerate(resources)}
+        n, r = len(nodes), len(resources)
+        self.alloc = np.zeros((n, r), dtype=np.int64)
+        self.alloc_pods = np.zeros(n, dtype=np.int64)
+        for node in nodes:
+            for k, v in node.allocatable.items():
+                if k == PODS:
+                    self.alloc_pods[node.index] = v
+                elif k in self.res_index:
+                    self.alloc[node.index, self.res_index[k]] = v
+        self.requested = np.zeros((n, r), dtype=np.int64)
+        self.nonzero = np.zeros((n, 2), dtype=np.int64)  # NonZeroRequested cpu, memory
+        self.npods = np.zeros(n, dtype=np.int64)
+        self.pods_on: list[dict[int, Pod]] = [{} for _ in nodes]
+        self.where: dict[int, int] = {}  # pod uid -> node index
+        self.ns_pods: dict[str, dict[int, Pod]] = {}  # namespace -> bound pods (spread/affinity counting)
+        self.anti_affinity_set: dict[int, Pod] = {}  # bound pods with required anti-affinity terms
+        self.affinity_set: dict[int, Pod] = {}  # bound pods with any pod (anti-)affinity
+        self.nominated: dict[int, dict[int, Pod]] = {}  # node index -> uid -> pod
+        self.nominated_node: dict[int, int] = {}  # pod uid -> node index
+        self._vec_cache: dict[int, tuple[tuple[tuple[int, int], ...], np.ndarray]] = {}
+        self.version = 0  # bumped on every change, for caches
+        self.bound_start: dict[int, float] = {}  # start times of pods bound during the pass
+
+    def start_of(self, pod: Pod) -> float | None:
+        """status.startTime: the input's, or the simulated one for pods bound during the pass."""
+        return self.bound_start.get(pod.uid, pod.start_time)
+
+    # ------------------------------------------------------------------ vectors
+
+    def _vectors(self, pod: Pod) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
+        key = id(pod.spec)
+        v = self._vec_cache.get(key)
+        if v is None:
+            arr = np.zeros(len(self.resources), dtype=np.int64)
+            pairs = []
+            for name, amount in pod.spec.requests.items():
+                i = self.res_index.get(name)
+                if i is not None and amount:
+                    arr[i] = amount
+                    pairs.append((i, amount))
+            v = (tuple(pairs), arr)
+            self._vec_cache[key] = v
+        return v
+
+    def vec_pairs(self, pod: Pod) -> tuple[tuple[int, int], ...]:
+        """The pod's non-zero requests as (resource column, amount) pairs."""
+        return self._vectors(pod)[0]
+
+    def vec(self, pod: Pod) -> np.ndarray:
+        return self._vectors(pod)[1]
+
+    # ------------------------------------------------------------------ binding
+
+    def bind(self, pod: Pod, node_index: int) -> None:
+        self.pods_on[node_index][pod.uid] = pod
+        self.where[pod.uid] = node_index
+        self.requested[node_index] += self.vec(pod)
+        self.nonzero[node_index, 0] += pod.spec.nonzero_cpu
+        self.nonzero[node_index, 1] += pod.spec.nonzero_mem
+        self.npods[node_index] += 1
+        self.ns_pods.setdefault(pod.namespace, {})[pod.uid] = pod
+        if pod.spec.pod_anti_affinity_required:
+            self.anti_affinity_set[pod.uid] = pod
+        if _has_affinity(pod):
+            self.affinity_set[pod.uid] = pod
+        self.clear_nomination(pod)
+        self.version += 1
+
+    def remove(self, pod: Pod) -> int:
+        node_index = self.where.pop(pod.uid)
+        del self.pods_on[node_index][pod.uid]
+        self.requested[node_index] -= self.vec(pod)
+        self.nonzero[node_index, 0] -= pod.spec.nonzero_cpu
+        self.nonzero[node_index, 1] -= pod.spec.nonzero_mem
+        self.npods[node_index] -= 1
+        del self.ns_pods[pod.namespace][pod.uid]
+        self.anti_affinity_set.pop(pod.uid, None)
+        self.affinity_set.pop(pod.uid, None)
+        self.clear_nomination(pod)
+        self.version += 1
+        return node_index
+
+    # ------------------------------------------------------------------ nominations
+
+    def nominate(self, pod: Pod, node_index: int) -> None:
+        self.clear_nomination(pod)
+        self.nominated.setdefault(node_index, {})[pod.uid] = pod
+        self.nominated_node[pod.uid] = node_index
+
+    def clear_nomination(self, pod: Pod) -> None:
+        ni = self.nominated_node.pop(pod.uid, None)
+        if ni is not None:
+            d = self.nominated[ni]
+            d.pop(pod.uid, None)
+            if not d:
+                del self.nominated[ni]
+
+    def nominated_pods_for(self, node_index: int, pod: Pod) -> list[Pod]:
+        """Pods nominated to the node with priority >= the pod's (pass 1 of the two-pass filter)."""
+        d = self.nominated.get(node_index)
+        if not d:
+            return []
+        return [p for p in d.values() if p.uid != pod.uid and p.priority >= pod.priority]
+
+    # ------------------------------------------------------------------ views
+
+    def view(self, node_index: int) -> NodeView:
+        return NodeView(self.nodes[node_index], [int(x) for x in self.requested[node_index]],
+                        int(self.npods[node_index]), list(self.pods_on[node_index].values()), self.vec_pairs)
+
+    def all_bound_pods(self) -> Iterable[tuple[int, Pod]]:
+        for i, pods in enumerate(self.pods_on):
+            for p in pods.values():
+                yield i, p
+
+
+def _has_affinity(pod: Pod) -> bool:
+    s = pod.spec
+    return bool(s.pod_affinity_required or s.pod_affinity_preferred or s.pod_anti_affinity_required
+                or s.pod_anti_affinity_preferred)
