@@ -193,7 +193,12 @@ def run_simulation(paths: Sequence[str]) -> SimulationResult:
     for path in paths:
         if path != "-" and not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
-    return simulate_paths(list(paths), stdin=sys.stdin.buffer if "-" in paths else None)
+    stdin = None
+    if "-" in paths:
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:
+            raise InputError("-: standard input is closed")
+    return simulate_paths(list(paths), stdin=stdin)
 
 
 def fail_on_violations(result: SimulationResult, policies: Sequence[str]) -> list[str]:

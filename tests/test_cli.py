@@ -337,3 +337,10 @@ def test_broken_pipe_is_quiet(tmp_path: Path, output: str) -> None:
     p = subprocess.run(["bash", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert len(p.stdout.splitlines()) == 2
     assert p.stderr == "rc=0\n"
+
+
+def test_closed_stdin_is_an_input_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    calls = stub_engine(monkeypatch, blog_result)
+    monkeypatch.setattr(sys, "stdin", None)
+    assert run_main(capsys, "simulate", "-") == (2, "", "error: -: standard input is closed\n")
+    assert calls == []
