@@ -27,20 +27,6 @@ BLOG = str(FIXTURES / "blog-minor-evicted")
 NEVER = str(FIXTURES / "blog-never-pending")
 
 
-def _engine_landed() -> bool:
-    try:
-        priocli.api.simulate_paths([BLOG])
-    except NotImplementedError:
-        return False
-    except Exception:  # landed but failing: let the tests below say how
-        return True
-    return True
-
-
-ENGINE = _engine_landed()
-needs_engine = pytest.mark.skipif(not ENGINE, reason="engine not landed (priocli.api raises NotImplementedError)")
-
-
 # ------------------------------------------------------------------ helpers
 
 
@@ -256,7 +242,6 @@ def test_import_is_light() -> None:
 # ------------------------------------------------------------------ subprocess, the real engine
 
 
-@needs_engine
 def test_e2e_json_validates_and_is_byte_identical() -> None:
     a = cli("simulate", BLOG, "-o", "json")
     b = cli("simulate", BLOG, "-o", "json")
@@ -268,7 +253,6 @@ def test_e2e_json_validates_and_is_byte_identical() -> None:
                                     "preemptor": "default/critical-app", "pdbViolated": ["default/minor-app-pdb"]}]
 
 
-@needs_engine
 def test_e2e_table_rows() -> None:
     p = cli("simulate", BLOG)
     assert p.returncode == 0, p.stderr
@@ -279,7 +263,6 @@ def test_e2e_table_rows() -> None:
     assert "\x1b[" not in p.stdout
 
 
-@needs_engine
 def test_e2e_never_pending_table_and_fail_on() -> None:
     p = cli("simulate", NEVER, "--fail-on", "pending")
     assert p.returncode == 1
@@ -290,7 +273,6 @@ def test_e2e_never_pending_table_and_fail_on() -> None:
     assert (p.returncode, p.stdout) == (1, "")
 
 
-@needs_engine
 def test_e2e_stdin() -> None:
     text = "---\n".join((FIXTURES / "blog-minor-evicted" / f).read_text() for f in ("cluster.yaml", "deploy.yaml"))
     a = cli("simulate", "-", "-o", "json", stdin=text)
@@ -299,7 +281,6 @@ def test_e2e_stdin() -> None:
     assert json.loads(a.stdout)["pods"] == json.loads(b.stdout)["pods"]
 
 
-@needs_engine
 def test_e2e_bad_input_is_a_one_line_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: c, "

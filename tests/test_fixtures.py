@@ -12,9 +12,6 @@ from conftest import FIXTURES
 from priocli.api import simulate_paths
 from priocli.result import SimulationResult
 
-# Only while priocli.api.simulate_paths is a stub; any other failure fails.
-pytestmark = pytest.mark.xfail(raises=NotImplementedError, strict=False, reason="engine not landed")
-
 NEVER_MSG = "preemption: not eligible due to preemptionPolicy=Never."
 
 
