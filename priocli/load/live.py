@@ -334,10 +334,10 @@ def _in_cluster_client() -> tuple[ApiClient, str, str | None, _Auth]:
 def _tune(cfg: Any) -> None:
     import urllib3
 
-    # One connection per worker; no silent retries that would multiply --request-timeout (a
-    # refused connection is tried once more, a timed-out read is not).
+    # One connection per worker; no retries: they would multiply --request-timeout, and urllib3
+    # announces each one with a warning on stderr.
     cfg.connection_pool_maxsize = WORKERS
-    cfg.retries = urllib3.Retry(total=1, connect=1, read=0, status=0, redirect=0, other=0)
+    cfg.retries = urllib3.Retry(total=0, redirect=0)
 
 
 # ---------------------------------------------------------------- requests
@@ -416,14 +416,13 @@ class _Conn:
                               f"{self.auth.hint()}")
         if status == 403:
             verb, res = ("list", what.describe()) if what else ("get", path)
-            anonymous = "system:anonymous" in message
-            hint = ""
-            if anonymous:
-                hint = ("; the request carried no credentials (system:anonymous)"
-                        + (self.auth.hint() if self.auth.exec_command or self.auth.auth_provider else ""))
+            if "system:anonymous" in message and (self.auth.exec_command or self.auth.auth_provider):
+                # The credential plugin failed, the client sent the request without credentials.
+                return InputError(f"{self.server}: the request went out without credentials (as system:anonymous) "
+                                  f"and may not {verb} {res} (403){self.auth.hint()}")
             server_said = f" (server: {message})" if message else ""
-            return InputError(f"{self.server}: forbidden (403): may not {verb} {res} at cluster scope{server_said}"
-                              f"{hint}; the ClusterRole in {RBAC_FILE} grants get/list/watch on it")
+            return InputError(f"{self.server}: forbidden (403): may not {verb} {res} at cluster scope{server_said}; "
+                              f"the ClusterRole in {RBAC_FILE} grants get/list/watch on it")
         if status == 404:
             if what:
                 return InputError(f"{self.server}: the API server does not serve {what.path} (404): "
@@ -450,6 +449,8 @@ class _Conn:
         reason: BaseException = e
         if isinstance(e, u3.MaxRetryError) and e.reason is not None:
             reason = e.reason
+        if isinstance(reason, u3.NewConnectionError):  # (a subclass of ConnectTimeoutError)
+            return InputError(f"cannot reach the API server {self.server}: {_os_cause(reason)}")
         if isinstance(reason, (u3.TimeoutError, TimeoutError)) or "timed out" in str(reason):
             return InputError(f"{self.server}: no answer within {self.timeout:g} s while {doing} "
                               "(a slow or overloaded API server? raise --request-timeout)")
@@ -482,7 +483,8 @@ def _os_cause(e: BaseException) -> str:
         seen.add(id(cur))
         if isinstance(cur, OSError) and cur.strerror:
             best = cur.strerror
-        cur = cur.__cause__ or cur.__context__
+        nested = [a for a in cur.args if isinstance(a, BaseException)]  # ProtocolError('...', OSError)
+        cur = cur.__cause__ or cur.__context__ or (nested[0] if nested else None)
     if best:
         return best
     text = " ".join(str(e).split())
