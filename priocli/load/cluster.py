@@ -196,7 +196,7 @@ def _controller_selectors(by_kind: Mapping[str, list[Document]]) -> dict[tuple[s
 def _service_selectors(by_kind: Mapping[str, list[Document]]) -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = {}
     for d in by_kind.get("Service", []):
-        ctx, ns, _ = object_ctx(d.obj, d.source, namespaced=True)
+        _, ns, _ = object_ctx(d.obj, d.source, namespaced=True)
         spec = d.obj.get("spec") if isinstance(d.obj.get("spec"), Mapping) else {}
         raw = spec.get("selector")
         if isinstance(raw, Mapping) and raw:
