@@ -3,38 +3,63 @@
 ``simulate_paths`` is what ``priocli simulate`` runs; scripts can call it directly::
 
     from priocli.api import simulate_paths
-    result = simulate_paths(["cluster/", "deploy.yaml"])
+    result = simulate_paths(["deploy/"], cluster=["snapshot.json"])
     print(result.summary())
+
+``cluster`` is the current state (a snapshot, manifests); ``paths`` is the change about
+to be applied. An object of the change with the same kind, namespace and name as one of
+the current state replaces it (what ``kubectl apply`` would do).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from priocli.result import SimulationResult
 
+if TYPE_CHECKING:
+    from priocli.load.cluster import ClusterInput
+    from priocli.load.documents import Document
 
-def load_cluster(paths: Sequence[str], *, stdin: BinaryIO | None = None):  # type: ignore[no-untyped-def]
-    """Read PATHs (files, directories, ``-``) and admit them into a :class:`~priocli.load.cluster.ClusterInput`."""
-    from priocli.load.cluster import build_cluster
+
+def read_inputs(paths: Sequence[str], *, cluster: Sequence[str] = (),
+                stdin: BinaryIO | None = None) -> list[Document]:
+    """Documents of the current state (``cluster``) overlaid with the change (``paths``)."""
+    from priocli.load.cluster import overlay
     from priocli.load.documents import read_paths
 
-    return build_cluster(read_paths(paths, stdin=stdin))
+    change = read_paths(paths, stdin=stdin) if paths else []
+    if not cluster:
+        return change
+    return overlay(read_paths(cluster, stdin=stdin), change)
 
 
-def simulate_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None,
+def load_cluster(paths: Sequence[str], *, cluster: Sequence[str] = (),
+                 stdin: BinaryIO | None = None) -> ClusterInput:
+    """Read and admit the inputs into a :class:`~priocli.load.cluster.ClusterInput`."""
+    from priocli.load.cluster import build_cluster
+
+    return build_cluster(read_inputs(paths, cluster=cluster, stdin=stdin))
+
+
+def simulate_cluster(cluster_input: ClusterInput, *, trace: Sequence[str] = ()) -> SimulationResult:
+    """Run the what-if pass over an already admitted state."""
+    from priocli.simulator import Options, Simulation
+
+    return Simulation(cluster_input, Options(trace=frozenset(trace))).run()
+
+
+def simulate_paths(paths: Sequence[str], *, cluster: Sequence[str] = (), stdin: BinaryIO | None = None,
                    trace: Sequence[str] = ()) -> SimulationResult:
-    """Read PATHs, merge them into one state and run the what-if pass.
+    """Read the inputs, merge them into one state and run the what-if pass.
 
     Raises :class:`priocli.errors.InputError` on bad input.
     """
-    from priocli.simulator import Options, Simulation
-
     t0 = time.perf_counter()
-    cluster = load_cluster(paths, stdin=stdin)
+    cluster_input = load_cluster(paths, cluster=cluster, stdin=stdin)
     t1 = time.perf_counter()
-    result = Simulation(cluster, Options(trace=frozenset(trace))).run()
+    result = simulate_cluster(cluster_input, trace=trace)
     result.timings["load"] = t1 - t0
     return result

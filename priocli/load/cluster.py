@@ -238,6 +238,34 @@ def _default_spread_selector(pod: Pod, services: Mapping[str, list[dict[str, str
     return LabelSelector(tuple(sorted(match_labels.items())), exprs)
 
 
+def object_key(doc: Document) -> tuple[str, str, str]:
+    """(kind, namespace, name) with the namespace defaulted for namespaced kinds."""
+    kind, ns, name = _key(doc.obj)
+    if kind in ("Node", "PriorityClass", "Namespace"):
+        return (kind, "", name)
+    return (kind, ns or "default", name)
+
+
+def overlay(current: Sequence[Document], change: Sequence[Document]) -> list[Document]:
+    """The current state with the change applied: same kind/namespace/name replaces, the rest adds.
+
+    The replacing object takes the place of the one it replaces (queue order is input order).
+    """
+    by_key = {object_key(d): d for d in change}
+    used: set[tuple[str, str, str]] = set()
+    out: list[Document] = []
+    for d in current:
+        k = object_key(d)
+        if k in by_key:
+            if k not in used:
+                out.append(by_key[k])
+                used.add(k)
+        else:
+            out.append(d)
+    out.extend(d for d in change if object_key(d) not in used)
+    return out
+
+
 def pods_by_key(pods: Iterable[Pod]) -> dict[str, Pod]:
     return {p.key: p for p in pods}
 
