@@ -1604,6 +1604,8 @@ def is_cached(out: Path, shape: Shape, seed: int, formats: Iterable[str], system
         shape.name, shape.nodes, shape.pods, shape.wave, shape.pressure
     ):
         return False
+    if not set(formats) <= set(meta.get("formats", ())):
+        return False
     return all((out / f"{k}.{f}").exists() for f in formats for k in ("snapshot", "wave"))
 
 

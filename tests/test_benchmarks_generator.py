@@ -221,6 +221,7 @@ def test_deterministic(generated: tuple[Path, dict[str, Any]], tmp_path: Path) -
     assert (tmp_path / "other" / "snapshot.json").read_bytes() != (out / "snapshot.json").read_bytes()
     assert gen.is_cached(out, gen.shape_for("custom", NODES, PODS, WAVE), 7, ["json", "yaml"])
     assert not gen.is_cached(out, gen.shape_for("custom", NODES, PODS, WAVE), 8, ["json"])
+    assert not gen.is_cached(tmp_path / "other", gen.shape_for("custom", NODES, PODS, WAVE), 8, ["yaml"])
 
 
 def test_wave_pushes_for_preemption() -> None:
