@@ -99,6 +99,22 @@ FailOnOpt = Annotated[list[str] | None, typer.Option(
          "pdb (any eviction that violates a PodDisruptionBudget). Comma-separated or repeated.",
     callback=_parse_fail_on, show_default=False,
 )]
+ClusterOpt = Annotated[list[str] | None, typer.Option(
+    "--cluster", metavar="PATH",
+    help="The current state (a snapshot, manifests: files, directories or -); PATHs are then the change, "
+         "and an object of the change replaces the one of the same kind, namespace and name. Repeatable.",
+    show_default=False,
+)]
+LiveOpt = Annotated[bool, typer.Option(
+    "--live", help="Read the current state from the cluster of the current kubeconfig context.")]
+KubeconfigOpt = Annotated[str | None, typer.Option(
+    "--kubeconfig", metavar="FILE", help="Read the current state from the cluster of this kubeconfig (implies --live).",
+    show_default=False,
+)]
+ContextOpt = Annotated[str | None, typer.Option(
+    "--context", metavar="NAME", help="The kubeconfig context to read the current state from (implies --live).",
+    show_default=False,
+)]
 
 
 # ------------------------------------------------------------------ shared helpers
@@ -185,19 +201,21 @@ def console_text(console: Console) -> str:
     return "\n".join(line.rstrip(" ") for line in text.split("\n"))
 
 
-def run_simulation(paths: Sequence[str]) -> SimulationResult:
-    """Load PATHs (``-`` = stdin) and run the what-if pass."""
+def run_simulation(paths: Sequence[str], cluster: Sequence[str] = ()) -> SimulationResult:
+    """Load PATHs (``-`` = stdin), over the current state ``cluster`` if given, and run the what-if pass."""
     from priocli.api import simulate_paths
     from priocli.errors import InputError
 
-    for path in paths:
+    for path in [*cluster, *paths]:
         if path != "-" and not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
     stdin = None
-    if "-" in paths:
+    if "-" in paths or "-" in cluster:
         stdin = getattr(sys.stdin, "buffer", None)
         if stdin is None:
             raise InputError("-: standard input is closed")
+    if cluster:
+        return simulate_paths(list(paths), cluster=list(cluster), stdin=stdin)
     return simulate_paths(list(paths), stdin=stdin)
 
 
@@ -288,13 +306,16 @@ def simulate(
     timings: TimingsOpt = False,
     fail_on: FailOnOpt = None,
     show_all: AllOpt = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Which pods would run, stay Pending or be evicted if PATHs were applied to the cluster they describe.
+
+    With --cluster, PATHs are the change applied to that current state.
 
     Exit codes: 0 done (whatever the outcome), 1 a --fail-on policy was violated, 2 bad input or usage.
     """
     started = time.perf_counter()
-    result = run_simulation(paths)
+    result = run_simulation(paths, cluster or [])
 
     render_started = time.perf_counter()
     text = ""
@@ -321,6 +342,223 @@ def simulate(
     for line in violations:
         _stderr(line)
     if violations:
+        raise typer.Exit(EXIT_POLICY)
+
+
+class CheckFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+    markdown = "markdown"
+
+
+def _stdin_for(paths: Sequence[str]) -> Any:
+    """Check that PATHs exist; standard input's binary stream when one of them is ``-``."""
+    from priocli.errors import InputError
+
+    for path in paths:
+        if path != "-" and not os.path.exists(path):
+            raise InputError(f"{path}: no such file or directory")
+    if "-" not in paths:
+        return None
+    stdin = getattr(sys.stdin, "buffer", None)
+    if stdin is None:
+        raise InputError("-: standard input is closed")
+    return stdin
+
+
+def _live_wanted(live: bool, kubeconfig: str | None, context: str | None) -> bool:
+    return live or kubeconfig is not None or context is not None
+
+
+def _current_state_docs(cluster: Sequence[str], live: bool, kubeconfig: str | None,
+                        context: str | None) -> Any:
+    """The Documents of a live cluster when a live flag is given (None otherwise)."""
+    from priocli.errors import InputError
+
+    if not _live_wanted(live, kubeconfig, context):
+        return None
+    if cluster:
+        raise InputError("--cluster and --live/--kubeconfig/--context are exclusive: give one current state")
+    from priocli.check import live_documents
+
+    return live_documents(kubeconfig=kubeconfig, context=context)
+
+
+def _parse_writes(values: Sequence[str]) -> list[tuple[str, str]]:
+    from priocli.errors import InputError
+
+    out = []
+    for v in values:
+        fmt, sep, path = v.partition("=")
+        fmt = fmt.strip().lower()
+        if not sep or not path or fmt not in CheckFormat.__members__:
+            raise InputError(f"--write: expected FORMAT=FILE with FORMAT one of "
+                             f"{', '.join(CheckFormat.__members__)}, got {v!r}")
+        out.append((fmt, path))
+    return out
+
+
+def _render_check(check_result: Any, fmt: str, *, no_color: bool) -> str:
+    if fmt == "json":
+        from priocli.render.json import dumps
+
+        return dumps(check_result.report()) + "\n"
+    if fmt == "junit":
+        from priocli.render.junit import render_junit
+
+        return str(render_junit(check_result))
+    if fmt == "github":
+        from priocli.render.github import render_github
+
+        return str(render_github(check_result))
+    if fmt == "markdown":
+        from priocli.render.markdown import render_markdown
+
+        return str(render_markdown(check_result))
+    from priocli.check import render_text
+
+    console = make_console(no_color=no_color)
+    render_text(check_result, console)
+    return console_text(console)
+
+
+@app.command()
+@cli_command
+def check(
+    paths: Annotated[list[str], typer.Argument(
+        metavar="PATH", help="The change about to be applied: manifests, files or directories, or - for stdin.",
+        show_default=False)],
+    cluster: ClusterOpt = None,
+    live: LiveOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    policy_file: Annotated[str | None, typer.Option(
+        "--policy", metavar="FILE", help="A YAML policy file (kind: CheckPolicy); flags add to it.",
+        show_default=False)] = None,
+    fail_on: Annotated[list[str] | None, typer.Option(
+        "--fail-on", metavar="POLICY[,POLICY]",
+        help="Fail on: eviction (a pod newly evicted), pending (a pod newly Pending), pdb (a PDB newly "
+             "violated), missing-class (a pod of the change naming a missing PriorityClass).",
+        show_default=False)] = None,
+    protect_priority: Annotated[int | None, typer.Option(
+        "--protect-priority", metavar="N", help="Fail on a newly evicted pod of priority N or more.",
+        show_default=False)] = None,
+    protect_class: Annotated[list[str] | None, typer.Option(
+        "--protect-class", metavar="NAME[,NAME]", help="Fail on a newly evicted pod of these PriorityClasses.",
+        show_default=False)] = None,
+    protect_namespace: Annotated[list[str] | None, typer.Option(
+        "--protect-namespace", metavar="NS[,NS]", help="Fail on a newly evicted pod in these namespaces.",
+        show_default=False)] = None,
+    protect_label: Annotated[list[str] | None, typer.Option(
+        "--protect-label", metavar="KEY=VALUE", help="Fail on a newly evicted pod with these labels (all of them).",
+        show_default=False)] = None,
+    pending_class: Annotated[list[str] | None, typer.Option(
+        "--pending-class", metavar="NAME[,NAME]", help="Fail on a newly Pending pod of these PriorityClasses.",
+        show_default=False)] = None,
+    no_baseline: Annotated[bool, typer.Option(
+        "--no-baseline", help="Judge the absolute outcome, not only what the change causes.")] = False,
+    fmt: Annotated[CheckFormat, typer.Option(
+        "--format", "-f", help="text for people; json, junit, github (workflow annotations) or markdown.",
+        case_sensitive=False)] = CheckFormat.text,
+    write: Annotated[list[str] | None, typer.Option(
+        "--write", metavar="FORMAT=FILE", help="Also write the result in FORMAT to FILE. Repeatable.",
+        show_default=False)] = None,
+    no_color: NoColorOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Gate a change: simulate the current state alone and with PATHs applied; fail on what the change causes.
+
+    The current state comes from --cluster, or from a live cluster (--live, --kubeconfig, --context).
+    With no policy given, fails on any new eviction, newly Pending pod and new PDB violation.
+
+    Exit codes: 0 all policies passed, 1 a policy failed, 2 bad input or usage.
+    """
+    from priocli import policy as pol
+    from priocli.check import run_check
+    from priocli.errors import InputError
+
+    if not cluster and not _live_wanted(live, kubeconfig, context):
+        raise InputError("check needs the current state: --cluster PATH (a snapshot or manifests), "
+                         "--live, or --kubeconfig FILE")
+    flags = pol.from_flags(
+        fail_on=pol.split_list(fail_on), protect_priority=protect_priority,
+        protect_classes=pol.split_list(protect_class), protect_namespaces=pol.split_list(protect_namespace),
+        protect_labels=list(protect_label or []), pending_classes=pol.split_list(pending_class),
+        baseline=not no_baseline)
+    file_policies = pol.load_policy_file(policy_file) if policy_file else None
+    policies = pol.resolve(flags, file_policies)
+    writes = _parse_writes(write or [])
+    stdin = _stdin_for([*(cluster or []), *paths])
+    current = _current_state_docs(cluster or [], live, kubeconfig, context)
+    result = run_check(paths, cluster=cluster or [], current=current, policies=policies, stdin=stdin)
+
+    files = [(path, _render_check(result, f, no_color=True)) for f, path in writes]
+    text = "" if quiet else _render_check(result, fmt.value, no_color=no_color)
+    for path, content in files:
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(content)
+        except OSError as e:
+            raise InputError(f"--write {path}: {e.strerror or e}") from None
+    if text:
+        emit(text)
+    if not result.passed:
+        if quiet or fmt.value in ("json", "junit", "markdown"):
+            _stderr(f"priocli check {result.headline()}")
+        raise typer.Exit(EXIT_POLICY)
+
+
+@app.command(name="classes")
+@cli_command
+def classes_command(
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="[PATH]...", help="Manifests or snapshots (files, directories, or - for stdin); "
+                                  "or use --live / --kubeconfig.", show_default=False)] = None,
+    live: LiveOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    output: OutputOpt = OutputFormat.table,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 when there is a finding of severity error or warning.")] = False,
+    no_color: NoColorOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """The PriorityClass hierarchy (value, preemptionPolicy, globalDefault, pods per class) and lint findings.
+
+    Exit codes: 0 done (with --strict: no error or warning finding), 1 --strict and such a finding, 2 bad input.
+    """
+    from priocli.check import read_documents
+    from priocli.classes import analyze_documents, render_classes_table
+    from priocli.errors import InputError
+
+    paths = list(paths or [])
+    if _live_wanted(live, kubeconfig, context):
+        if paths:
+            raise InputError("PATHs and --live/--kubeconfig/--context are exclusive: give one state")
+        docs = _current_state_docs([], live, kubeconfig, context)
+    elif paths:
+        docs = read_documents(paths, _stdin_for(paths))
+    else:
+        raise InputError("no input: give PATHs (manifests, a snapshot, - for stdin), --live, or --kubeconfig FILE")
+    report = analyze_documents(docs)
+
+    text = ""
+    if not quiet:
+        if output is OutputFormat.json:
+            from priocli.render.json import dumps
+
+            text = dumps(report.as_dict()) + "\n"
+        else:
+            console = make_console(no_color=no_color)
+            render_classes_table(report, console)
+            text = console_text(console)
+    if text:
+        emit(text)
+    counts = report.counts()
+    if strict and (counts["error"] or counts["warning"]):
+        _stderr(f"classes: {counts['error']} error and {counts['warning']} warning finding(s)")
         raise typer.Exit(EXIT_POLICY)
 
 
