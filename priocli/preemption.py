@@ -10,6 +10,7 @@ is dry-run (kube-scheduler samples max(10%, 100) of them on large clusters).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,10 @@ from priocli.framework import (
     Status,
     format_fit_error,
     unresolvable,
+    unschedulable,
 )
 from priocli.model import NEVER, Pod, PodDisruptionBudget
+from priocli.plugins import noderesources
 from priocli.scheduler import Diagnosis, Scheduler
 
 NAME = "DefaultPreemption"
@@ -51,6 +54,8 @@ class Candidate:
     victims: list[Pod]
     num_pdb_violations: int
     reprieved: list[Pod] = field(default_factory=list)
+    # the reprieve loop in order (explain): (pod, PDB-violating, None if reprieved else the status that made it a victim)
+    steps: list[tuple[Pod, bool, Status | None]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -68,21 +73,30 @@ def _start(t: float | None) -> float:
     return NOW if t is None else t
 
 
-def pdb_violation_split(pods: Sequence[Pod], pdbs: Sequence[PodDisruptionBudget]) -> tuple[list[Pod], list[Pod]]:
-    """filterPodsWithPDBViolation: budgets are decremented for each potential victim in order."""
-    allowed = [pdb.disruptions_allowed for pdb in pdbs]
+def pdb_violation_split(pods: Sequence[Pod], pdbs: Sequence[PodDisruptionBudget],
+                        matching: Callable[[Pod], Sequence[int]] | None = None) -> tuple[list[Pod], list[Pod]]:
+    """filterPodsWithPDBViolation: budgets are decremented for each potential victim in order.
+
+    ``matching(pod)`` gives the indices (into ``pdbs``) of the budgets that count for the pod
+    (:meth:`PodDisruptionBudget.selects`, not listing it in disruptedPods); by default computed here.
+    """
+    allowed: dict[int, int] = {}
     violating, ok = [], []
     for pod in pods:
         violated = False
         if pod.labels:
-            for i, pdb in enumerate(pdbs):
-                if not pdb.selects(pod) or pod.name in pdb.disrupted_pods:
-                    continue
-                allowed[i] -= 1
-                if allowed[i] < 0:
+            idx = matching(pod) if matching is not None else _matching(pod, pdbs)
+            for i in idx:
+                left = allowed.get(i, pdbs[i].disruptions_allowed) - 1
+                allowed[i] = left
+                if left < 0:
                     violated = True
         (violating if violated else ok).append(pod)
     return violating, ok
+
+
+def _matching(pod: Pod, pdbs: Sequence[PodDisruptionBudget]) -> tuple[int, ...]:
+    return tuple(i for i, pdb in enumerate(pdbs) if pdb.selects(pod) and pod.name not in pdb.disrupted_pods)
 
 
 class Preemptor:
@@ -90,6 +104,21 @@ class Preemptor:
         self.sched = scheduler
         self.state = scheduler.state
         self.pdbs = list(pdbs)
+        self._pdbs_by_ns: dict[str, list[int]] = {}
+        for i, pdb in enumerate(self.pdbs):
+            self._pdbs_by_ns.setdefault(pdb.namespace, []).append(i)
+        self._pdb_cache: dict[int, tuple[int, ...]] = {}
+        if self.pdbs:
+            self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
+
+    def matching_pdbs(self, pod: Pod) -> tuple[int, ...]:
+        """Indices of the PDBs preemption counts for ``pod`` (labels and PDBs are fixed during a pass)."""
+        m = self._pdb_cache.get(pod.uid)
+        if m is None:
+            m = tuple(i for i in self._pdbs_by_ns.get(pod.namespace, ())
+                      if self.pdbs[i].selects(pod) and pod.name not in self.pdbs[i].disrupted_pods)
+            self._pdb_cache[pod.uid] = m
+        return m
 
     # ------------------------------------------------------------------ eligibility
 
@@ -126,15 +155,18 @@ class Preemptor:
         start_of = self.state.start_of
         # MoreImportantPod: higher priority first, then the earlier start time (stable: node order).
         potential.sort(key=lambda p: (-p.priority, _start(start_of(p))))
-        violating, non_violating = pdb_violation_split(potential, self.pdbs)
+        violating, non_violating = pdb_violation_split(potential, self.pdbs, self.matching_pdbs)
         victims: list[Pod] = []
         reprieved: list[Pod] = []
         num_violations = 0
+        steps: list[tuple[Pod, bool, Status | None]] = []
         for group, is_violating in ((violating, True), (non_violating, False)):
             for p in group:
                 view.add_pod(p)
                 cycle.add_pod(p, node)
-                if sched.filter_with_nominated(pod, cycle, view) is None:
+                st = sched.filter_with_nominated(pod, cycle, view)
+                steps.append((p, is_violating, st))
+                if st is None:
                     reprieved.append(p)
                 else:
                     view.remove_pod(p)
@@ -145,11 +177,186 @@ class Preemptor:
         if not victims:
             return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, (f'expected at least one victim pod on node "{node.name}"',),
                           NAME)
-        return Candidate(node_index, victims, num_violations, reprieved)
+        return Candidate(node_index, victims, num_violations, reprieved, steps)
+
+    # ------------------------------------------------------------------ resource-only fast path
+
+    @staticmethod
+    def _resource_only(pod: Pod, diag: Diagnosis) -> bool:
+        """Whether NodeResourcesFit is the only filter a dry run can change for this pod: no host
+        ports, and PodTopologySpread / InterPodAffinity skipped at PreFilter."""
+        c = diag.cycle
+        return not pod.spec.host_ports and c is not None and c.spread is None and c.affinity is None
+
+    def _dry_run_resources(self, pod: Pod, diag: Diagnosis, order: np.ndarray,
+                           statuses: dict[int, Status]) -> list[Candidate]:
+        """SelectVictimsOnNode for every potential node when only resources matter, without a
+        per-pod dry run on nodes that cannot win.
+
+        Exactness argument (resources only): removing every lower-priority pod either fits or not
+        (vectorized over nodes, per-priority sums). On a node that has no lower-priority pod counted
+        by a PDB, reprieving in MoreImportantPod order keeps every pod above the lowest level j* whose
+        removal (with all levels below) already fits, and evicts at least one pod at j*: its first
+        victim's priority (criterion 2) is levels[j*] and its PDB violations (criterion 1) are 0. Only
+        the nodes still tied after criteria 1 and 2 (and every node with PDB-counted pods) need the
+        exact reprieve loop; the remaining criteria then decide among them as usual.
+        """
+        state, sched = self.state, self.sched
+        k = bisect.bisect_left(state.levels, pod.priority)
+        nodes = order
+        lower_cnt = state.level_npods[:k, nodes].sum(axis=0) if k else np.zeros(nodes.size, dtype=np.int64)
+        no_victims = lower_cnt == 0
+        nv = unresolvable(NAME, NO_VICTIMS)
+        for i in nodes[no_victims].tolist():
+            statuses[i] = nv
+        keep = ~no_victims
+        # Nodes without a filter status (outside a PreFilterResult) may fail a static filter.
+        static_codes, _ = sched._static_result(pod)
+        for idx in np.nonzero(keep & (static_codes[nodes] != 0))[0].tolist():
+            i = int(nodes[idx])
+            st = sched.static_status(pod, i)
+            assert st is not None
+            statuses[i] = st
+            keep[idx] = False
+        nodes = nodes[keep]
+        lower_cnt = lower_cnt[keep]
+        if nodes.size == 0:
+            return []
+        cum_req = np.cumsum(state.level_requested[:k][:, nodes, :], axis=0)  # (k, n, R)
+        cum_cnt = np.cumsum(state.level_npods[:k][:, nodes], axis=0)
+        base_req = state.requested[nodes].copy()
+        base_cnt = state.npods[nodes].copy()
+        if state.nominated:  # pass 1 of the two-pass filter: nominated pods of >= priority count
+            pos = {int(i): j for j, i in enumerate(nodes.tolist())}
+            for i in state.nominated:
+                j = pos.get(i)
+                if j is None:
+                    continue
+                for other in state.nominated_pods_for(i, pod):
+                    base_req[j] += state.vec(other)
+                    base_cnt[j] += 1
+        pairs = state.vec_pairs(pod)
+        alloc = state.alloc[nodes]
+        alloc_pods = state.alloc_pods[nodes]
+
+        def fits(req: np.ndarray, cnt: np.ndarray, sel: np.ndarray | slice = slice(None)) -> np.ndarray:
+            ok = cnt + 1 <= alloc_pods[sel]
+            a = alloc[sel]
+            for col, amount in pairs:
+                ok &= amount <= a[:, col] - req[:, col]
+            return ok
+
+        all_removed_req = base_req - cum_req[-1]
+        all_removed_cnt = base_cnt - cum_cnt[-1]
+        fit_all = fits(all_removed_req, all_removed_cnt)
+        if not fit_all.all():
+            # The dry run's status: NodeResourcesFit with every lower-priority pod removed.
+            for j in np.nonzero(~fit_all)[0].tolist():
+                i = int(nodes[j])
+                reasons = []
+                if all_removed_cnt[j] + 1 > alloc_pods[j]:
+                    reasons.append(noderesources.TOO_MANY_PODS)
+                if not noderesources.zero_request(state, pod):
+                    for col, amount in pairs:
+                        if amount > alloc[j, col] - all_removed_req[j, col]:
+                            reasons.append(noderesources.insufficient(state.resources[col]))
+                statuses[i] = unschedulable(noderesources.NAME, *reasons)
+        cand_idx = np.nonzero(fit_all)[0]
+        if cand_idx.size == 0:
+            return []
+        # Criterion 2 for nodes without PDB-counted lower pods: the lowest level whose removal fits.
+        # Nodes needing the exact loop: PDB-counted lower pods, or no filter status (may need no victim).
+        pdb_nodes = (state.level_flagged[:k][:, nodes[cand_idx]].sum(axis=0) > 0) | (
+            diag.codes[nodes[cand_idx]] == NO_STATUS)
+        first_fit = np.full(cand_idx.size, k - 1, dtype=np.int64)
+        undecided = np.ones(cand_idx.size, dtype=bool)
+        for lv in range(k):
+            ok = fits(base_req[cand_idx] - cum_req[lv][cand_idx], base_cnt[cand_idx] - cum_cnt[lv][cand_idx],
+                      cand_idx)
+            newly = undecided & ok
+            first_fit[newly] = lv
+            undecided &= ~ok
+            if not undecided.any():
+                break
+        levels = np.asarray(state.levels[:k], dtype=np.int64)
+        top_victim = levels[first_fit]
+        exact: list[Candidate] = []
+        for j in np.nonzero(pdb_nodes)[0].tolist():
+            res = self._reprieve_resources(pod, int(nodes[cand_idx[j]]), base_req[cand_idx[j]],
+                                           base_cnt[cand_idx[j]], k)
+            if isinstance(res, Candidate):
+                exact.append(res)
+            else:
+                statuses[int(nodes[cand_idx[j]])] = res
+        plain = np.nonzero(~pdb_nodes)[0]
+        if plain.size == 0 and not exact:
+            return []
+        best1 = 0 if plain.size else min(c.num_pdb_violations for c in exact)
+        exact = [c for c in exact if c.num_pdb_violations == best1]
+        best2 = min([*(c.victims[0].priority for c in exact), *top_victim[plain].tolist()])
+        exact = [c for c in exact if c.victims[0].priority == best2]
+        for j in plain[top_victim[plain] == best2].tolist():
+            res = self._reprieve_resources(pod, int(nodes[cand_idx[j]]), base_req[cand_idx[j]],
+                                           base_cnt[cand_idx[j]], k)
+            assert isinstance(res, Candidate)
+            exact.append(res)
+        exact.sort(key=lambda c: self.sched.name_rank[c.node])
+        return exact
+
+    def _reprieve_resources(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int, k: int
+                            ) -> Candidate | Status:
+        """The reprieve loop of SelectVictimsOnNode when only NodeResourcesFit can change."""
+        state = self.state
+        pairs = state.vec_pairs(pod)
+        alloc = [int(state.alloc[i, col]) for col, _ in pairs]
+        alloc_pods = int(state.alloc_pods[i])
+        potential = [p for p in state.pods_on[i].values() if p.priority < pod.priority]
+        used = [int(base_req[col]) for col, _ in pairs]
+        cnt = int(base_cnt)
+        vec_pairs = state.vec_pairs
+        colpos = {col: n for n, (col, _) in enumerate(pairs)}
+        for p in potential:
+            cnt -= 1
+            for col, amount in vec_pairs(p):
+                n = colpos.get(col)
+                if n is not None:
+                    used[n] -= amount
+        start_of = state.start_of
+        potential.sort(key=lambda p: (-p.priority, _start(start_of(p))))
+        violating, non_violating = pdb_violation_split(potential, self.pdbs, self.matching_pdbs)
+        victims: list[Pod] = []
+        reprieved: list[Pod] = []
+        violations = 0
+        need = [amount for _, amount in pairs]
+        for group, is_violating in ((violating, True), (non_violating, False)):
+            for p in group:
+                add = [0] * len(pairs)
+                for col, amount in vec_pairs(p):
+                    n = colpos.get(col)
+                    if n is not None:
+                        add[n] = amount
+                ok = cnt + 2 <= alloc_pods and all(
+                    need[n] <= alloc[n] - used[n] - add[n] for n in range(len(pairs)))
+                if ok:
+                    cnt += 1
+                    for n in range(len(pairs)):
+                        used[n] += add[n]
+                    reprieved.append(p)
+                else:
+                    victims.append(p)
+                    if is_violating:
+                        violations += 1
+        if not victims:
+            return Status(UNSCHEDULABLE_AND_UNRESOLVABLE,
+                          (f'expected at least one victim pod on node "{state.nodes[i].name}"',), NAME)
+        return Candidate(i, victims, violations, reprieved)
 
     # ------------------------------------------------------------------ the whole PostFilter
 
-    def preempt(self, pod: Pod, diag: Diagnosis) -> PreemptionResult:
+    def preempt(self, pod: Pod, diag: Diagnosis, *, exact: bool = False) -> PreemptionResult:
+        """DefaultPreemption's PostFilter. ``exact`` forces the node-view dry run on every potential
+        node (it also records every candidate, for ``explain``); otherwise resource-only preemptors
+        take the vectorized path, which decides identically."""
         reason = self.eligible(pod, diag)
         if reason is not None:
             return PreemptionResult(None, [], f"preemption: {reason}", clear_nomination=False)
@@ -163,12 +370,15 @@ class Preemptor:
             return PreemptionResult(None, [], f"preemption: {msg}", clear_nomination=True)
         order = potential[np.argsort(self.sched.name_rank[potential], kind="stable")]
         candidates: list[Candidate] = []
-        for i in order.tolist():
-            res = self.select_victims_on_node(pod, diag, i)
-            if isinstance(res, Candidate):
-                candidates.append(res)
-            else:
-                statuses[i] = res
+        if not exact and self._resource_only(pod, diag):
+            candidates = self._dry_run_resources(pod, diag, order, statuses)
+        else:
+            for i in order.tolist():
+                res = self.select_victims_on_node(pod, diag, i)
+                if isinstance(res, Candidate):
+                    candidates.append(res)
+                else:
+                    statuses[i] = res
         if not candidates:
             hist: dict[str, int] = {}
             for st in statuses.values():

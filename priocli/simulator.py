@@ -68,9 +68,12 @@ class Simulation:
     cluster: ClusterInput
     options: Options = field(default_factory=Options)
     traces: dict[str, list[Attempt]] = field(default_factory=dict)
+    scheduler: Scheduler | None = None  # the pass's scheduler once run(): resolves traced statuses (explain)
 
     def run(self) -> SimulationResult:
-        return _Pass(self).run()
+        p = _Pass(self)
+        self.scheduler = p.sched
+        return p.run()
 
 
 class _Pass:
@@ -79,7 +82,7 @@ class _Pass:
         c = sim.cluster
         self.cluster = c
         self.options = sim.options
-        self.state = ClusterState(c.nodes, resource_names(c.nodes, c.pods))
+        self.state = ClusterState(c.nodes, resource_names(c.nodes, c.pods), (p.priority for p in c.pods))
         self.sched = Scheduler(self.state, default_spread_selector=lambda p: c.spread_selectors.get(p.uid),
                                namespace_labels=c.namespace_labels)
         self.preemptor = Preemptor(self.sched, c.pdbs)
@@ -205,7 +208,7 @@ class _Pass:
                 self.sim.traces.setdefault(pod.key, []).append(Attempt(self.cycle, diag, None, node, breakdown))
             self._bind(e, node)
             return True
-        result = self.preemptor.preempt(pod, diag)
+        result = self.preemptor.preempt(pod, diag, exact=traced)  # traced: every candidate, for explain
         message = format_fit_error(len(state.nodes), sched.histogram(diag), diag.prefilter_msg, result.message)
         if result.nominated_node is None:
             if result.clear_nomination:

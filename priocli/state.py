@@ -7,7 +7,7 @@ operations. Binding and removing a pod update the totals incrementally.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def resource_names(nodes: Iterable[Node], pods: Iterable[Pod]) -> list[str]:
 class ClusterState:
     """Nodes, the pods bound to them and the pods nominated to them."""
 
-    def __init__(self, nodes: list[Node], resources: list[str]) -> None:
+    def __init__(self, nodes: list[Node], resources: list[str], priorities: Iterable[int] = ()) -> None:
         self.nodes = nodes
         self.node_index = {n.name: n.index for n in nodes}
         self.resources = resources
@@ -65,6 +65,14 @@ class ClusterState:
         self.nominated_node: dict[int, int] = {}  # pod uid -> node index
         self._vec_cache: dict[int, tuple[tuple[tuple[int, int], ...], np.ndarray]] = {}
         self.version = 0  # bumped on every change, for caches
+        # Per priority level (sorted distinct priorities): requests and pod counts per node, so that
+        # "what would removing every pod below priority p free" is a few array sums (preemption).
+        self.levels = sorted(set(priorities))
+        self.level_index = {p: i for i, p in enumerate(self.levels)}
+        self.level_requested = np.zeros((len(self.levels), n, r), dtype=np.int64)
+        self.level_npods = np.zeros((len(self.levels), n), dtype=np.int64)
+        self.level_flagged = np.zeros((len(self.levels), n), dtype=np.int64)
+        self.flag: Callable[[Pod], bool] | None = None  # e.g. "a PDB counts this pod" (preemption)
         self.bound_start: dict[int, float] = {}  # start times of pods bound during the pass
 
     def start_of(self, pod: Pod) -> float | None:
@@ -97,10 +105,43 @@ class ClusterState:
 
     # ------------------------------------------------------------------ binding
 
+    def _level(self, pod: Pod) -> int:
+        lv = self.level_index.get(pod.priority)
+        if lv is None:  # a priority not announced up front: rebuild the level arrays
+            self.levels = sorted({*self.levels, pod.priority})
+            self.level_index = {p: i for i, p in enumerate(self.levels)}
+            n, r = self.requested.shape
+            self.level_requested = np.zeros((len(self.levels), n, r), dtype=np.int64)
+            self.level_npods = np.zeros((len(self.levels), n), dtype=np.int64)
+            self._rebuild_levels()
+            lv = self.level_index[pod.priority]
+        return lv
+
+    def _rebuild_levels(self) -> None:
+        self.level_requested[:] = 0
+        self.level_npods[:] = 0
+        self.level_flagged = np.zeros_like(self.level_npods)
+        for i, p in self.all_bound_pods():
+            k = self.level_index[p.priority]
+            self.level_requested[k, i] += self.vec(p)
+            self.level_npods[k, i] += 1
+            if self.flag is not None and self.flag(p):
+                self.level_flagged[k, i] += 1
+
+    def set_flag(self, flag: Callable[[Pod], bool]) -> None:
+        """Count, per node and priority level, the bound pods for which ``flag`` holds."""
+        self.flag = flag
+        self._rebuild_levels()
+
     def bind(self, pod: Pod, node_index: int) -> None:
+        lv = self._level(pod)
         self.pods_on[node_index][pod.uid] = pod
         self.where[pod.uid] = node_index
         self.requested[node_index] += self.vec(pod)
+        self.level_requested[lv, node_index] += self.vec(pod)
+        self.level_npods[lv, node_index] += 1
+        if self.flag is not None and self.flag(pod):
+            self.level_flagged[lv, node_index] += 1
         self.nonzero[node_index, 0] += pod.spec.nonzero_cpu
         self.nonzero[node_index, 1] += pod.spec.nonzero_mem
         self.npods[node_index] += 1
@@ -116,6 +157,11 @@ class ClusterState:
         node_index = self.where.pop(pod.uid)
         del self.pods_on[node_index][pod.uid]
         self.requested[node_index] -= self.vec(pod)
+        lv = self.level_index[pod.priority]
+        self.level_requested[lv, node_index] -= self.vec(pod)
+        self.level_npods[lv, node_index] -= 1
+        if self.flag is not None and self.flag(pod):
+            self.level_flagged[lv, node_index] -= 1
         self.nonzero[node_index, 0] -= pod.spec.nonzero_cpu
         self.nonzero[node_index, 1] -= pod.spec.nonzero_mem
         self.npods[node_index] -= 1

@@ -26,7 +26,7 @@ def insufficient(resource: str) -> str:
     return f"Insufficient {resource}"
 
 
-def _zero_request(state: ClusterState, pod: Pod) -> bool:
+def zero_request(state: ClusterState, pod: Pod) -> bool:
     """The zero-request shortcut: no cpu, memory, ephemeral-storage or scalar request at all."""
     reqs = pod.spec.requests
     return not any(reqs.get(r, 0) for r in BASE_COLUMNS) and not any(
@@ -39,7 +39,7 @@ def filter(state: ClusterState, pod: Pod, view: NodeView) -> Status | None:
     alloc_pods = int(state.alloc_pods[view.node.index])
     if view.npods + 1 > alloc_pods:
         reasons.append(TOO_MANY_PODS)
-    if not _zero_request(state, pod):
+    if not zero_request(state, pod):
         alloc = state.alloc[view.node.index]
         req = view.requested
         for i, amount in state.vec_pairs(pod):
@@ -58,7 +58,7 @@ def filter_all(state: ClusterState, pod: Pod, candidates: np.ndarray, table: Sta
     masks = []  # (bool array over candidates, reason)
     too_many = state.npods[candidates] + 1 > state.alloc_pods[candidates]
     masks.append((too_many, TOO_MANY_PODS))
-    if not _zero_request(state, pod):
+    if not zero_request(state, pod):
         alloc = state.alloc[candidates]
         req = state.requested[candidates]
         for i, amount in state.vec_pairs(pod):
