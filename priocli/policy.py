@@ -199,7 +199,7 @@ class PolicySet:
         if name == EVICTION:
             return f"fail on any pod {new}evicted"
         if name == PROTECTED_EVICTION:
-            return f"fail on a {new}evicted pod of {self.protect.describe()}"
+            return f"fail on {'a newly' if self.baseline else 'an'} evicted pod of {self.protect.describe()}"
         if name == PENDING:
             which = f"of class {', '.join(self.pending_classes)} " if self.pending_classes else ""
             return f"fail on any pod {which}{new}Pending"

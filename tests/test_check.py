@@ -421,3 +421,53 @@ def test_readme_ci_section_runs_as_written(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-m", "priocli", *shlex.split(command)[1:]], cwd=tmp_path,
                               capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
         assert proc.returncode == expected, (command, proc.stdout, proc.stderr)
+
+
+# ------------------------------------------------------------------ live current state (the loader stubbed)
+
+
+def test_live_current_state(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import priocli.load.live
+    from priocli.load.documents import read_paths
+    from priocli.load.live import LiveState
+
+    calls: list[tuple[str | None, str | None]] = []
+
+    def fake_load_live(*, kubeconfig: str | None, context: str | None, **_: object) -> LiveState:
+        calls.append((kubeconfig, context))
+        objects = [d.obj for d in read_paths([rel("check-worse", "cluster")])]
+        return LiveState(objects, "https://api.example:6443", context or "kind-dev")
+
+    monkeypatch.setattr(priocli.load.live, "load_live", fake_load_live)
+    code, out, _ = run_main(capsys, "check", "--context", "prod", rel("check-worse", "change"), "-f", "json")
+    assert code == 1 and calls == [(None, "prod")]
+    assert {v["pod"] for v in json.loads(out)["violations"]} == {"default/web-0", "default/cache-warmer"}
+    code, out, _ = run_main(capsys, "check", "--live", rel("check-worse", "change"), "-f", "json", "--no-baseline",
+                            "--pending-class", "batch")
+    (v,) = json.loads(out)["violations"]
+    assert code == 1 and v["pod"] == "default/report-big" and v["file"] == "<live:kind-dev>" and v["line"] is None
+    code, out, _ = run_main(capsys, "classes", "--kubeconfig", "kc.yaml", "-o", "json")
+    assert code == 0 and calls[-1] == ("kc.yaml", None)
+    assert [c["name"] for c in json.loads(out)["classes"]][2:] == ["platform", "production", "batch"]
+
+
+def test_docs_ci_examples_run(tmp_path: Path) -> None:
+    """The workflow files in docs/ci.md are valid YAML, and their priocli commands pass on this repository."""
+    import yaml
+
+    text = (REPO / "docs" / "ci.md").read_text()
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+    github = next(b for b in blocks if "jobs" in b)
+    gitlab = next(b for b in blocks if "priocli-check" in b)
+    assert github["jobs"]["preemption"]["runs-on"] == "ubuntu-latest"
+    assert gitlab["priocli-check"]["artifacts"]["reports"]["junit"] == "priocli.xml"
+    runs = [s["run"] for s in github["jobs"]["preemption"]["steps"] if "run" in s]
+    commands = [c for c in [*runs, *gitlab["priocli-check"]["script"]] if c.startswith("priocli ")]
+    assert len(commands) == 2
+    (tmp_path / "fixtures").symlink_to(FIXTURES)
+    for command in commands:
+        proc = subprocess.run([sys.executable, "-m", "priocli", *shlex.split(command)[1:]], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
+        assert ET.parse(tmp_path / "priocli.xml").getroot().get("failures") == "0"
+        assert (tmp_path / "priocli.md").read_text().startswith("### priocli check ✅ passed")
