@@ -386,6 +386,7 @@ def test_github_escaping() -> None:
     v = Violation("pending", "ns/p", "x: y, z\n100%", "dir,1/a:b.yaml", 7)
     assert annotation(v) == "::error file=dir%2C1/a%3Ab.yaml,line=7,title=priocli pending::x: y, z%0A100%25"
     assert annotation(Violation("pdb", None, "m")) == "::error title=priocli pdb::m"
+    assert annotation(Violation("pdb", "a/b", "m", "<stdin>", 3)) == "::error title=priocli pdb::m"
 
 
 def test_markdown_escapes_user_text() -> None:

@@ -29,7 +29,7 @@ def escape_property(text: str) -> str:
 
 def annotation(v: Violation, level: str = "error") -> str:
     props = []
-    if v.file:
+    if v.file and not v.file.startswith("<"):  # not <stdin> or <live:CONTEXT>: no file to annotate
         props.append(f"file={escape_property(v.file)}")
         if v.line:
             props.append(f"line={v.line}")
