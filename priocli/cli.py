@@ -562,6 +562,66 @@ def classes_command(
         raise typer.Exit(EXIT_POLICY)
 
 
+MaxRerunsOpt = Annotated[int, typer.Option(
+    "--max-reruns", metavar="N", min=0,
+    help="What-if answers re-run the whole pass; stop after N re-runs (0: no what-if). Cut-short searches say so.")]
+
+
+@app.command()
+@cli_command
+def explain(
+    pod: Annotated[str, typer.Argument(
+        metavar="POD", help="namespace/name, a name, or a workload (deployment/web: its first pod).",
+        show_default=False)],
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH", help="The same inputs as simulate: manifests or snapshots (files, directories, "
+                                  "or - for stdin).", show_default=False)] = None,
+    cluster: ClusterOpt = None,
+    live: LiveOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    output: OutputOpt = OutputFormat.table,
+    no_color: NoColorOpt = False,
+    max_reruns: MaxRerunsOpt = 40,
+) -> None:
+    """Why POD runs where it runs, stays Pending or is evicted, and what would change that.
+
+    Per node every filter's verdict, the scores, the preemption candidates and the reprieve order,
+    the eviction story, and what-if answers (extra capacity, priority, tolerations, labels) computed
+    by re-running the pass.
+
+    Exit codes: 0 explained, 2 bad input, usage, or no such pod (with close matches).
+    """
+    from priocli.errors import InputError
+    from priocli.explain import explain_pod
+
+    paths = list(paths or [])
+    if not paths and not cluster and not _live_wanted(live, kubeconfig, context):
+        raise InputError("explain needs inputs: PATH..., --cluster PATH, or --live / --kubeconfig FILE")
+    stdin = _stdin_for([*(cluster or []), *paths])
+    current = _current_state_docs(cluster or [], live, kubeconfig, context)
+    if current is not None:
+        from priocli.load.cluster import build_cluster, overlay
+        from priocli.load.documents import read_paths
+
+        cluster_input = build_cluster(overlay(current, read_paths(paths, stdin=stdin) if paths else []))
+    else:
+        from priocli.api import load_cluster
+
+        cluster_input = load_cluster(paths, cluster=cluster or [], stdin=stdin)
+    explanation = explain_pod(cluster_input, pod, max_reruns=max_reruns)
+    if output is OutputFormat.json:
+        from priocli.render.explain import render_explain_json
+
+        emit(render_explain_json(explanation))
+        return
+    from priocli.render.explain import render_explain
+
+    console = make_console(no_color=no_color)
+    render_explain(explanation, console)
+    emit(console_text(console))
+
+
 @app.command()
 @cli_command
 def version() -> None:
