@@ -29,6 +29,7 @@ import hashlib
 import heapq
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -1294,7 +1295,7 @@ class Writer:
         self.path = path
         self.yaml = path.suffix in (".yaml", ".yml")
         self.multi_doc = multi_doc and self.yaml
-        self.tmp = path.with_name(path.name + ".tmp")
+        self.tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # concurrent runs do not collide
         self.f: IO[bytes] = open(self.tmp, "wb")  # closed in close()
         self.n = 0
         self.buf: list[bytes] = []
@@ -1555,6 +1556,10 @@ def generate(
     if est is not None:
         say(f"estimate in {t2 - t1:.1f}s: {est}")
     paths = write_cluster(cl, out, formats, system_classes)
+    for stale in ("json", "yaml"):  # files of another format would be from another generation
+        if stale not in formats:
+            for kind in ("snapshot", "wave"):
+                (out / f"{kind}.{stale}").unlink(missing_ok=True)
     t3 = time.perf_counter()
     say(f"wrote {', '.join(str(p) for p in paths.values())} in {t3 - t2:.1f}s")
     tpls = cl.templates
@@ -1585,7 +1590,9 @@ def generate(
         },
         "timings": {"cluster": round(t1 - t0, 2), "estimate": round(t2 - t1, 2), "write": round(t3 - t2, 2)},
     }
-    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    tmp = out / f"meta.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    tmp.replace(out / "meta.json")
     return meta
 
 

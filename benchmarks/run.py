@@ -27,6 +27,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -83,9 +84,7 @@ def run_measured(cmd: list[str], *, timeout: float, stdout_path: Path | None = N
                  env: dict[str, str] | None = None) -> Measured:
     """Run ``cmd`` in a new process group; wall time from spawn to exit, rusage of exactly that child."""
     stdout_path = stdout_path or Path(os.devnull)
-    err_path = OUT / ".stderr.tmp"
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(stdout_path, "wb") as out, open(err_path, "w+b") as err:
+    with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         try:
             proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
@@ -112,8 +111,6 @@ def run_measured(cmd: list[str], *, timeout: float, stdout_path: Path | None = N
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode(errors="replace")
-    with contextlib.suppress(OSError):
-        err_path.unlink()
     return Measured(cmd, proc.returncode, wall, ru.ru_maxrss * 1024, ru.ru_utime, ru.ru_stime,
                     timed_out.is_set(), stderr)
 
@@ -250,10 +247,12 @@ def run_scenario(size: str, fmt: str, args: argparse.Namespace, base: list[str],
     if timings_flag:
         cmd.append("--timings")
     report_path = out / f"report-{fmt}.json"
+    tmp_report = out / f"report-{fmt}.json.{os.getpid()}.tmp"  # another run.py may be measuring too
     print(f"[run] {size}/{fmt}: {' '.join(_rel(c) for c in cmd)}", flush=True)
     runs: list[tuple[Measured, dict[str, float]]] = []
     for k in range(args.repeat):
-        m = run_measured(cmd, timeout=args.timeout, stdout_path=report_path)
+        m = run_measured(cmd, timeout=args.timeout, stdout_path=tmp_report)
+        tmp_report.replace(report_path)
         if m.returncode != 0:
             why = "timed out" if m.timed_out else (f"exit {m.returncode}" if m.returncode is not None else "not started")
             res.error = f"{why} after {m.wall:.1f}s"
