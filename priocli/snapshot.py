@@ -4,8 +4,8 @@
 read (see ``docs/live.md``): managedFields, annotations, resourceVersion, generation, container
 env/command/probes, IPs, container statuses, config volumes, node addresses and the conditions
 nobody reads are dropped. The output is deterministic: objects in a fixed kind order (Namespace,
-Node, PriorityClass, PodDisruptionBudget, LimitRange, workloads, Pod) then by namespace and name,
-mapping keys sorted (``apiVersion``, ``kind``, ``metadata`` first). It is written atomically.
+Service, workloads, Pod) then by namespace and name, mapping keys sorted. It is written
+atomically.
 
 JSON is the default format: a 150,000-pod snapshot parses in about 1 s as JSON and about 45 s as
 YAML with PyYAML's C loader (``../shared/reference/live-loading.md``); YAML is written for
@@ -17,12 +17,13 @@ pseudonyms, consistently everywhere they are referenced (see :class:`Redactor`).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from priocli.errors import InputError
@@ -85,13 +86,20 @@ def write_snapshot(objects: list[dict[str, Any]], out: str | None, *, fmt: str |
     Raises :class:`~priocli.errors.InputError` (one line) on failure.
     """
     form = _format_of(out, fmt)
-    flat = list(_flatten(objects))
-    ordered = sorted(flat, key=_sort_key)  # by the real names, also under --redact: same file order
-    items = [strip_object(o) for o in ordered]
-    if redact:
-        key = redact_key if redact_key is not None else os.environ.get(REDACT_KEY_ENV) or None
-        items = Redactor(key if key is not None else derive_key(flat)).redact(items)
-    data = serialize({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}, form)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of small containers: the cyclic collector would run again and again
+    try:
+        flat = list(_flatten(objects))
+        ordered = sorted(flat, key=_sort_key)  # by the real names, also under --redact: same file order
+        items = [strip_object(o) for o in ordered]
+        if redact:
+            key = redact_key if redact_key is not None else os.environ.get(REDACT_KEY_ENV) or None
+            items = Redactor(key if key is not None else derive_key(flat)).redact(items)
+        data = serialize({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}, form)
+        del items, ordered, flat
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     _write(out, data)
 
 
@@ -131,8 +139,14 @@ def _sort_key(o: Mapping[str, Any]) -> tuple[int, str, str, str]:
     return rank, kind, str(meta.get("namespace") or ""), str(meta.get("name") or "")
 
 
+def _json_opts() -> int:
+    import orjson
+
+    return orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
 def serialize(doc: Any, fmt: str) -> bytes:
-    """``doc`` as YAML (PyYAML, C emitter when available) or JSON.
+    """``doc`` as YAML (PyYAML, C emitter when available) or JSON, mapping keys sorted.
 
     JSON puts each item of a ``kind: List`` on a line of its own: compact (indenting makes a
     snapshot half as large again), still one object per line for ``diff`` and ``grep``.
@@ -140,7 +154,7 @@ def serialize(doc: Any, fmt: str) -> bytes:
     if fmt == "json":
         import orjson
 
-        opts = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+        opts = _json_opts()
         try:
             items = doc.get("items") if isinstance(doc, dict) else None
             if not isinstance(items, list):
@@ -148,19 +162,31 @@ def serialize(doc: Any, fmt: str) -> bytes:
             head = orjson.dumps({k: v for k, v in doc.items() if k != "items"}, option=opts)
             if not items:
                 return head[:-1] + b',"items":[]}\n'
-            body = b",\n".join(orjson.dumps(it, option=opts) for it in items)
+            body = b",\n".join([orjson.dumps(it, option=opts) for it in items])
             return head[:-1] + b',"items":[\n' + body + b"\n]}\n"
         except TypeError as e:
             raise InputError(f"snapshot: cannot write as JSON: {e}") from None
     import yaml
 
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    class Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True  # stripped objects share containers with the input: no &id001 anchors
+
+    dumper = Dumper
+
+    def dump(v: Any) -> str:
+        return yaml.dump(v, Dumper=dumper, sort_keys=True, default_flow_style=False, allow_unicode=True,
+                         width=1 << 16)
+
     try:
-        text = yaml.dump(doc, Dumper=dumper, sort_keys=False, default_flow_style=False,
-                         allow_unicode=True, width=1 << 16)
+        items = doc.get("items") if isinstance(doc, dict) else None
+        if not isinstance(items, list) or not items:
+            return dump(doc).encode("utf-8")
+        head = dump({k: v for k, v in doc.items() if k != "items"})  # items last, as in the JSON
+        # One item at a time: PyYAML builds a node graph of what it dumps, gigabytes for a whole cluster.
+        return (head + "items:\n" + "".join([dump([it]) for it in items])).encode("utf-8")
     except yaml.YAMLError as e:
         raise InputError(f"snapshot: cannot write as YAML: {' '.join(str(e).split())}") from None
-    return text.encode("utf-8")
 
 
 def _write(out: str | None, data: bytes) -> None:
@@ -209,77 +235,61 @@ def _write(out: str | None, data: bytes) -> None:
 # ---------------------------------------------------------------- stripping
 
 
-def _canon(v: Any) -> Any:
-    """A copy with mapping keys sorted, recursively."""
-    if isinstance(v, dict):
-        return {k: _canon(v[k]) for k in sorted(v, key=str)}
-    if isinstance(v, list):
-        return [_canon(x) for x in v]
-    return v
+# Each function returns new containers only where something is dropped; everything kept is
+# shared with the input (which is never modified). Key order is left to the serializer (sorted).
 
 
 def _strip_meta(meta: Any) -> Any:
     if not isinstance(meta, Mapping):
-        return _canon(meta)
-    out = {}
-    for k in METADATA_KEPT:
-        if k not in meta:
-            continue
-        v = meta[k]
-        if k == "ownerReferences" and isinstance(v, list):
-            v = [{rk: r[rk] for rk in ("apiVersion", "controller", "kind", "name", "uid") if rk in r}
-                 if isinstance(r, Mapping) else r for r in v]
-        out[k] = _canon(v)
+        return meta
+    out = {k: meta[k] for k in METADATA_KEPT if k in meta}
+    refs = out.get("ownerReferences")
+    if isinstance(refs, list):
+        out["ownerReferences"] = [
+            {k: r[k] for k in ("apiVersion", "kind", "name", "uid", "controller") if k in r}
+            if isinstance(r, Mapping) else r for r in refs]
     return out
 
 
 def _strip_conditions(conds: Any) -> Any:
     if not isinstance(conds, list):
-        return _canon(conds)
-    return [{k: _canon(c[k]) for k in sorted(c) if k not in CONDITION_NOISE}
+        return conds
+    return [{k: v for k, v in c.items() if k not in CONDITION_NOISE}
             for c in conds if isinstance(c, Mapping) and c.get("type") in READ_CONDITIONS]
 
 
 def _strip_containers(cs: Any) -> Any:
     if not isinstance(cs, list):
-        return _canon(cs)
-    return [{k: _canon(c[k]) for k in sorted(c) if k not in CONTAINER_NOISE} if isinstance(c, Mapping) else c
-            for c in cs]
+        return cs
+    return [{k: v for k, v in c.items() if k not in CONTAINER_NOISE} if isinstance(c, Mapping) else c for c in cs]
 
 
 def strip_pod_spec(spec: Any) -> Any:
-    """A PodSpec without what no scheduling decision reads (keys sorted)."""
+    """A PodSpec without what no scheduling decision reads."""
     if not isinstance(spec, Mapping):
-        return _canon(spec)
+        return spec
     out: dict[str, Any] = {}
-    for k in sorted(spec):
+    for k, v in spec.items():
         if k in POD_SPEC_NOISE:
             continue
-        v = spec[k]
         if k in ("containers", "initContainers", "ephemeralContainers"):
             v = _strip_containers(v)
         elif k == "volumes" and isinstance(v, list):
-            v = [_canon(vol) for vol in v
-                 if not (isinstance(vol, Mapping) and any(s in vol for s in IGNORED_VOLUME_SOURCES))]
+            v = [vol for vol in v if not (isinstance(vol, Mapping) and not IGNORED_VOLUME_SOURCES.isdisjoint(vol))]
             if not v:
                 continue
-        else:
-            v = _canon(v)
         out[k] = v
     return out
 
 
 def _strip_template(t: Any) -> Any:
     if not isinstance(t, Mapping):
-        return _canon(t)
-    out = {}
-    for k in sorted(t):
-        if k == "metadata":
-            out[k] = _strip_meta(t[k])
-        elif k == "spec":
-            out[k] = strip_pod_spec(t[k])
-        else:
-            out[k] = _canon(t[k])
+        return t
+    out = dict(t)
+    if "metadata" in t:
+        out["metadata"] = _strip_meta(t["metadata"])
+    if "spec" in t:
+        out["spec"] = strip_pod_spec(t["spec"])
     return out
 
 
@@ -287,48 +297,44 @@ def _strip_spec(kind: Any, spec: Any) -> Any:
     if kind == "Pod":
         return strip_pod_spec(spec)
     if not isinstance(spec, Mapping):
-        return _canon(spec)
+        return spec
     kept = SPEC_KEPT.get(kind) if isinstance(kind, str) else None
     out = {}
-    for k in sorted(spec):
+    for k, v in spec.items():
         if (kind == "Node" and k in NODE_SPEC_NOISE) or (kept is not None and k not in kept):
             continue
-        out[k] = _strip_template(spec[k]) if k == "template" else _canon(spec[k])
+        out[k] = _strip_template(v) if k == "template" else v
     return out
 
 
 def _strip_status(kind: Any, status: Any) -> Any:
     if not isinstance(status, Mapping):
-        return _canon(status)
+        return status
     kept = STATUS_KEPT.get(kind) if isinstance(kind, str) else None
     out = {}
-    for k in sorted(status):
+    for k, v in status.items():
         if (kept is not None and k not in kept) or k in STATUS_NOISE:
             continue
-        out[k] = _strip_conditions(status[k]) if k == "conditions" else _canon(status[k])
-    if "conditions" in out and not out["conditions"]:
-        del out["conditions"]
+        if k == "conditions":
+            v = _strip_conditions(v)
+            if not v:
+                continue
+        out[k] = v
     return out
 
 
 def strip_object(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """A new dict with what the scheduler and priocli read of ``obj``; keys in a stable order."""
+    """What the scheduler and priocli read of ``obj``: a new dict sharing what it keeps with ``obj``."""
     kind = obj.get("kind")
     out: dict[str, Any] = {}
-    for k in ("apiVersion", "kind"):
-        if k in obj:
-            out[k] = obj[k]
-    if "metadata" in obj:
-        out["metadata"] = _strip_meta(obj["metadata"])
-    for k in sorted(obj):
-        if k in ("apiVersion", "kind", "metadata"):
-            continue
-        if k == "spec":
-            out[k] = _strip_spec(kind, obj[k])
+    for k, v in obj.items():
+        if k == "metadata":
+            v = _strip_meta(v)
+        elif k == "spec":
+            v = _strip_spec(kind, v)
         elif k == "status":
-            out[k] = _strip_status(kind, obj[k])
-        else:
-            out[k] = _canon(obj[k])
+            v = _strip_status(kind, v)
+        out[k] = v
     return out
 
 
@@ -369,6 +375,11 @@ KEPT_LABELS = frozenset({
 })
 
 
+# Subtrees that hold no name nor label value: not walked (most of a pod is its containers).
+_NO_NAMES_INSIDE = frozenset({"containers", "initContainers", "ephemeralContainers", "tolerations", "conditions",
+                              "images", "capacity", "allocatable", "overhead", "resources", "taints"})
+
+
 class Redactor:
     """Replaces names and label values with ``<prefix>-<10 hex digits of HMAC-SHA256(key, ...)>``.
 
@@ -399,6 +410,7 @@ class Redactor:
         self.numeric_keys: set[str] = set()
         self.node_rank: dict[str, int] | None = None  # set by redact(): the real names' sorted order
         self._collect: set[str] | None = None  # while collecting node names: nothing is renamed
+        self._labels: dict[tuple[str, str], str] = {}
 
     def name(self, category: str, prefix: str, value: Any) -> Any:
         if not isinstance(value, str) or not value:
@@ -446,61 +458,58 @@ class Redactor:
         named = NAME_LABELS.get(key)
         if named is not None:
             return self.node(value) if named[0] == "node" else self.name(named[0], named[1], value)
-        if key in KEPT_LABELS or key in self.numeric_keys:
+        if key in KEPT_LABELS or key in self.numeric_keys or not isinstance(value, str):
             return value
-        return self.name(f"label\0{key}", "v", value)
+        if self._collect is not None:
+            return value
+        done = self._labels.get((key, value))
+        if done is None:
+            done = self._labels[(key, value)] = self.name(f"label\0{key}", "v", value)
+        return done
 
-    # -- walking
+    # -- walking: copies along every path where something is renamed; the input is not modified
 
     def redact(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Redact ``items`` (already stripped copies) in place and return them."""
-        for o in items:
-            self._find_numeric_keys(o)
+        """Redacted copies of ``items`` (stripped objects), in the same order."""
         self._collect = set()
-        try:  # a dry walk, to learn every node name referenced anywhere
+        try:  # a dry run, to learn every node name referenced anywhere and the keys compared as numbers
             for o in items:
                 self._object(o)
             names = self._collect
         finally:
             self._collect = None
         self.node_rank = {n: i for i, n in enumerate(sorted(names))}
-        for o in items:
-            self._object(o)
-        return items
+        return [self._object(o) for o in items]
 
-    def _find_numeric_keys(self, v: Any) -> None:
-        if isinstance(v, dict):
-            if v.get("operator") in ("Gt", "Lt") and isinstance(v.get("key"), str):
-                self.numeric_keys.add(v["key"])
-            for x in v.values():
-                self._find_numeric_keys(x)
-        elif isinstance(v, list):
-            for x in v:
-                self._find_numeric_keys(x)
-
-    def _object(self, o: dict[str, Any]) -> None:
+    def _object(self, o: dict[str, Any]) -> dict[str, Any]:
         kind = o.get("kind")
+        out = dict(o)
         meta = o.get("metadata")
         if isinstance(meta, dict):
-            if "namespace" in meta:
-                meta["namespace"] = self.ns(meta["namespace"])
-            if "name" in meta:
-                meta["name"] = self._own_name(kind, meta["name"])
-            self._labels(meta)
-            refs = meta.get("ownerReferences")
-            if isinstance(refs, list):
-                for r in refs:
-                    if isinstance(r, dict):
-                        r["name"] = self._own_name(r.get("kind"), r.get("name"))
+            m = out["metadata"] = dict(meta)
+            if "namespace" in m:
+                m["namespace"] = self.ns(m["namespace"])
+            if "name" in m:
+                m["name"] = self._own_name(kind, m["name"])
+            if isinstance(m.get("labels"), dict):
+                m["labels"] = self._label_map(m["labels"])
+            if isinstance(m.get("ownerReferences"), list):
+                m["ownerReferences"] = [{**r, "name": self._own_name(r.get("kind"), r.get("name"))}
+                                        if isinstance(r, dict) and "name" in r else r for r in m["ownerReferences"]]
         spec = o.get("spec")
-        if kind == "StatefulSet" and isinstance(spec, dict) and "serviceName" in spec:
-            spec["serviceName"] = self.name("other:Service", "service", spec["serviceName"])
-        for k, v in o.items():
-            if k != "metadata":
-                self._walk(v)
+        if kind == "Pod":
+            out["spec"] = self._pod_spec(spec)
+        elif isinstance(spec, (dict, list)):
+            out["spec"] = spec = self._walk(spec)
+            if kind == "StatefulSet" and isinstance(spec, dict) and "serviceName" in spec:
+                spec["serviceName"] = self.name("other:Service", "service", spec["serviceName"])
         status = o.get("status")
-        if kind == "PodDisruptionBudget" and isinstance(status, dict) and isinstance(status.get("disruptedPods"), dict):
-            status["disruptedPods"] = dict(sorted((self.pod(k), v) for k, v in status["disruptedPods"].items()))
+        if isinstance(status, dict):
+            if kind == "Pod" and "nominatedNodeName" in status:
+                out["status"] = {**status, "nominatedNodeName": self.node(status["nominatedNodeName"])}
+            elif kind == "PodDisruptionBudget" and isinstance(status.get("disruptedPods"), dict):
+                out["status"] = {**status, "disruptedPods": {self.pod(k): v for k, v in status["disruptedPods"].items()}}
+        return out
 
     def _own_name(self, kind: Any, name: Any) -> Any:
         if kind == "Namespace":
@@ -516,44 +525,75 @@ class Redactor:
         prefix = "pdb" if kind == "PodDisruptionBudget" else kind.lower() if isinstance(kind, str) else "object"
         return self.name(f"other:{kind}", prefix, name)
 
-    def _labels(self, m: dict[str, Any], key: str = "labels") -> None:
-        labels = m.get(key)
-        if isinstance(labels, dict):
-            m[key] = {k: self.label_value(k, v) for k, v in labels.items()}
+    def _label_map(self, labels: dict[str, Any]) -> dict[str, Any]:
+        return {k: self.label_value(k, v) for k, v in labels.items()}
 
-    def _requirements(self, reqs: Any, value_of: Callable[[Any, Any], Any]) -> None:
+    def _requirements(self, reqs: Any, fields: bool = False) -> Any:
         if not isinstance(reqs, list):
-            return
+            return reqs
+        out = []
         for r in reqs:
-            if isinstance(r, dict) and isinstance(r.get("values"), list):
-                r["values"] = [value_of(r.get("key"), v) for v in r["values"]]
+            if isinstance(r, dict):
+                key = r.get("key")
+                if self._collect is not None and r.get("operator") in ("Gt", "Lt") and isinstance(key, str):
+                    self.numeric_keys.add(key)
+                if isinstance(r.get("values"), list):
+                    if fields:
+                        values = [self.node(v) for v in r["values"]] if key == "metadata.name" else r["values"]
+                    else:
+                        values = [self.label_value(key, v) for v in r["values"]]
+                    r = {**r, "values": values}
+            out.append(r)
+        return out
 
-    def _field_value(self, key: Any, value: Any) -> Any:
-        return self.node(value) if key == "metadata.name" else value
+    def _template_meta(self, m: dict[str, Any]) -> dict[str, Any]:
+        return {**m, "labels": self._label_map(m["labels"])} if isinstance(m.get("labels"), dict) else m
 
-    def _walk(self, v: Any) -> None:
+    def _pod_spec(self, spec: Any) -> Any:
+        """The places of a PodSpec that hold names or label values (the rest of it holds none)."""
+        if not isinstance(spec, dict):
+            return spec
+        out = dict(spec)
+        if "nodeName" in out:
+            out["nodeName"] = self.node(out["nodeName"])
+        if isinstance(out.get("nodeSelector"), dict):
+            out["nodeSelector"] = self._label_map(out["nodeSelector"])
+        for k in ("affinity", "topologySpreadConstraints"):
+            if k in out:
+                out[k] = self._walk(out[k])
+        if isinstance(out.get("volumes"), list):
+            out["volumes"] = self._walk(out["volumes"])
+        return out
+
+    def _walk(self, v: Any) -> Any:
         if isinstance(v, list):
-            for x in v:
-                self._walk(x)
-            return
+            return [self._walk(x) for x in v]
         if not isinstance(v, dict):
-            return
-        for k in list(v):
-            x = v[k]
-            if k == "nodeName" or k == "nominatedNodeName":
-                v[k] = self.node(x)
+            return v
+        out = {}
+        for k, x in v.items():
+            if k in _NO_NAMES_INSIDE or not isinstance(x, (dict, list, str)):
+                pass
+            elif k == "nodeName" or k == "nominatedNodeName":
+                x = self.node(x)
             elif k in ("matchLabels", "nodeSelector", "selector") and isinstance(x, dict) and (
                     k != "selector" or not ({"matchLabels", "matchExpressions"} & x.keys())):
-                self._labels(v, k)  # a label map (a Service's or ReplicationController's selector too)
+                x = self._label_map(x)  # a label map (a Service's or ReplicationController's selector too)
             elif k == "matchExpressions":
-                self._requirements(x, self.label_value)
+                x = self._requirements(x)
             elif k == "matchFields":
-                self._requirements(x, self._field_value)
+                x = self._requirements(x, fields=True)
             elif k == "namespaces" and isinstance(x, list):
-                v[k] = [self.ns(n) for n in x]
+                x = [self.ns(n) for n in x]
             elif k == "claimName":
-                v[k] = self.name("pvc", "pvc", x)
-            elif k == "metadata" and isinstance(x, dict):  # a pod template's
-                self._labels(x)
+                x = self.name("pvc", "pvc", x)
+            elif k == "template" and isinstance(x, dict):  # a pod template
+                x = {**x, "spec": self._pod_spec(x.get("spec"))} if "spec" in x else dict(x)
+                if isinstance(x.get("metadata"), dict):
+                    x["metadata"] = self._template_meta(x["metadata"])
+            elif k == "metadata" and isinstance(x, dict):
+                x = self._template_meta(x)
             else:
-                self._walk(x)
+                x = self._walk(x)
+            out[k] = x
+        return out
