@@ -334,9 +334,9 @@ def _in_cluster_client() -> tuple[ApiClient, str, str | None, _Auth]:
 def _tune(cfg: Any) -> None:
     import urllib3
 
-    # One connection per worker; no retries: they would multiply --request-timeout, and urllib3
+    # A connection per thread; no retries: they would multiply --request-timeout, and urllib3
     # announces each one with a warning on stderr.
-    cfg.connection_pool_maxsize = WORKERS
+    cfg.connection_pool_maxsize = 2 * WORKERS  # each list has one page in flight while it parses another
     cfg.retries = urllib3.Retry(total=0, redirect=0)
 
 
@@ -511,47 +511,69 @@ def _slim(item: dict[str, Any], res: Resource) -> dict[str, Any]:
 Progress = Callable[[Resource, int, int | None], None]  # resource, items so far, total when known
 
 
+_CONTINUE = re.compile(rb'"continue":"([A-Za-z0-9+/=_.-]+)"')
+
+
+def _peek_continue(body: bytes) -> str | None:
+    """The continue token of a list page, read from the metadata the API server writes before the
+    items, so that the next page can be asked for while this one is parsed. None if not found."""
+    end = body.find(b'"items":', 0, 1 << 16)
+    m = _CONTINUE.search(body, 0, end) if end > 0 else None
+    return m.group(1).decode("ascii") if m else None
+
+
 def _list_resource(conn: _Conn, res: Resource, page_size: int, cancel: threading.Event,
                    report: Progress) -> list[dict[str, Any]]:
-    """All items of one resource, page by page; an expired continue token restarts the list once."""
-    for attempt in (1, 2):
-        items: list[dict[str, Any]] = []
-        token: str | None = None
-        try:
-            while True:
-                if cancel.is_set():
-                    raise _Cancelled
-                query: list[tuple[str, Any]] = [("limit", page_size)]
-                if res.field_selector:
-                    query.append(("fieldSelector", res.field_selector))
-                if token:
-                    query.append(("continue", token))
-                body = conn.get(res.path, query, res)
-                try:
-                    page = orjson.loads(body)
-                except orjson.JSONDecodeError as e:
-                    raise InputError(f"{conn.server}: the list of {res.plural} is not valid JSON: {e}") from None
-                del body
-                raw = page.get("items") if isinstance(page, dict) else None
-                if not isinstance(raw, list):
-                    raise InputError(f"{conn.server}: the list of {res.plural} has no items (is this a Kubernetes API server?)")
-                items.extend(_slim(it, res) for it in raw if isinstance(it, dict))
-                meta = page.get("metadata") or {}
-                del page, raw
-                token = meta.get("continue") or None
-                remaining = meta.get("remainingItemCount")
-                report(res, len(items), len(items) + remaining if isinstance(remaining, int) else
-                       (len(items) if not token else None))
-                if not token:
-                    return items
-        except _Gone:
-            if token is None:  # 410 without a continue token: nothing to restart
-                raise InputError(f"{conn.server}: listing {res.plural} failed: 410 Gone") from None
-            if attempt == 2:
-                raise InputError(
-                    f"{conn.server}: listing {res.plural} failed twice: the continue token expired (410 Gone) "
-                    "before all pages were read; the cluster changes faster than it can be paged through, "
-                    "try again (a larger page size needs fewer pages)") from None
+    """All items of one resource, page by page, the next page in flight while one is parsed.
+    An expired continue token (410 Gone) restarts the list once."""
+
+    def fetch(token: str | None) -> Future[bytes]:
+        query: list[tuple[str, Any]] = [("limit", page_size)]
+        if res.field_selector:
+            query.append(("fieldSelector", res.field_selector))
+        if token:
+            query.append(("continue", token))
+        return prefetch.submit(conn.get, res.path, query, res)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"priocli-{res.plural}") as prefetch:
+        for attempt in (1, 2):
+            items: list[dict[str, Any]] = []
+            token: str | None = None
+            try:
+                pending: Future[bytes] | None = fetch(None)
+                while pending is not None:
+                    body = pending.result()
+                    if cancel.is_set():
+                        raise _Cancelled
+                    peeked = _peek_continue(body)
+                    pending = fetch(peeked) if peeked else None
+                    try:
+                        page = orjson.loads(body)
+                    except orjson.JSONDecodeError as e:
+                        raise InputError(f"{conn.server}: the list of {res.plural} is not valid JSON: {e}") from None
+                    del body
+                    raw = page.get("items") if isinstance(page, dict) else None
+                    if not isinstance(raw, list):
+                        raise InputError(f"{conn.server}: the list of {res.plural} has no items "
+                                         "(is this a Kubernetes API server?)")
+                    items.extend(_slim(it, res) for it in raw if isinstance(it, dict))
+                    meta = page.get("metadata") or {}
+                    del page, raw
+                    token = meta.get("continue") or None
+                    if token != peeked:  # the peek missed: ask again with the real token
+                        pending = fetch(token) if token else None
+                    remaining = meta.get("remainingItemCount")
+                    report(res, len(items), len(items) + remaining if isinstance(remaining, int) else
+                           (len(items) if not token else None))
+                return items
+            except _Gone:
+                if token is None:  # 410 on the first page: nothing to restart
+                    raise InputError(f"{conn.server}: listing {res.plural} failed: 410 Gone") from None
+                if attempt == 2:
+                    raise InputError(
+                        f"{conn.server}: listing {res.plural} failed twice: the continue token expired (410 Gone) "
+                        "before all pages were read; the cluster changes faster than it can be paged through, "
+                        "try again (a larger page size needs fewer pages)") from None
     raise AssertionError("unreachable")
 
 

@@ -87,6 +87,7 @@ class FakeKubeAPI:
         self.resource_version = 1000
         self._lists: dict[str, list[_Item]] = {path: [] for _, path, _ in RESOURCES.values()}
         self._kinds = {path: kind for kind, (_, path, _) in RESOURCES.items()}
+        self._selected: dict[tuple[str, str], list[_Item]] = {}
         for obj in objects:
             kind = obj["kind"]
             _, path, _ = RESOURCES[kind]
@@ -195,10 +196,10 @@ class FakeKubeAPI:
         self._send(h, 200, body)
 
     def _list(self, kind: str, path: str, items: list[_Item], query: dict[str, list[str]]) -> bytes:
-        selected = items
         fs = query.get("fieldSelector", [""])[0]
-        if fs:
-            selected = [it for it in items if _field_selector_matches(fs, it)]
+        selected = self._selected.get((path, fs)) if fs else items
+        if selected is None:  # filtered once per selector, not once per page
+            selected = self._selected[(path, fs)] = [it for it in items if _field_selector_matches(fs, it)]
         offset = 0
         token = query.get("continue", [""])[0]
         if token:
