@@ -44,11 +44,13 @@ def load_cluster(paths: Sequence[str], *, cluster: Sequence[str] = (),
     return build_cluster(read_inputs(paths, cluster=cluster, stdin=stdin))
 
 
-def simulate_cluster(cluster_input: ClusterInput, *, trace: Sequence[str] = ()) -> SimulationResult:
-    """Run the what-if pass over an already admitted state."""
+def simulate_cluster(cluster_input: ClusterInput, *, trace: Sequence[str] = (),
+                     shortcuts: bool = True) -> SimulationResult:
+    """Run the what-if pass over an already admitted state (``shortcuts=False``: the plain,
+    slower evaluation, which decides identically)."""
     from priocli.simulator import Options, Simulation
 
-    return Simulation(cluster_input, Options(trace=frozenset(trace))).run()
+    return Simulation(cluster_input, Options(trace=frozenset(trace), shortcuts=shortcuts)).run()
 
 
 def simulate_paths(paths: Sequence[str], *, cluster: Sequence[str] = (), stdin: BinaryIO | None = None,

@@ -41,6 +41,9 @@ class Options:
     max_cycles: int | None = None  # default: a bound derived from the input size
     trace: frozenset[str] = frozenset()  # pod keys whose attempts are recorded in detail (explain)
     replacements: bool = True  # recreate evicted pods owned by a controller
+    # Shortcuts that decide identically (tests compare both ways): the vectorized resource-only
+    # preemption dry run, and skipping retries that provably fail as before.
+    shortcuts: bool = True
 
 
 @dataclass(slots=True)
@@ -61,6 +64,8 @@ class _Entry:
     pod: Pod
     outcome: PodOutcome
     timestamp: int
+    free_seen: int = -1  # state.free_events when this pod last failed a real evaluation
+    stale_version: int = -1  # state.version when a retry was skipped (message to materialize), else -1
 
 
 @dataclass(slots=True)
@@ -93,6 +98,7 @@ class _Pass:
         self.pods: list[Pod] = list(c.pods)
         self.heap: list[tuple[int, int, int]] = []  # (-priority, timestamp, uid)
         self.unschedulable: list[int] = []
+        self.stale: list[int] = []  # pods whose last retry was skipped (see _unchanged_failure)
         self.clock = len(c.pods)  # queue timestamps; failures take the next value
         starts = [p.start_time for p in c.pods if p.start_time is not None]
         self.next_start = (max(starts) if starts else 0.0) + START_OFFSET
@@ -156,19 +162,25 @@ class _Pass:
     def run(self) -> SimulationResult:
         t0 = time.perf_counter()
         self._setup()
-        bound = self.options.max_cycles or (200 * (len(self.pods) + 10) + 10_000)
+        bound = self.options.max_cycles or (20 * (len(self.pods) + 10) + 10_000)
+        changes = 0
         while self.heap:
             _, _, uid = heapq.heappop(self.heap)
             self.cycle += 1
-            if self.cycle > bound:
-                raise SimulationError(
-                    f"the pass did not settle within {bound} scheduling cycles; this is a priocli bug, "
-                    f"please report it with the input")
-            changed = self._schedule_one(self.entries[uid])
-            if changed and self.unschedulable:
-                for u in self.unschedulable:
-                    self._push(u)
-                self.unschedulable.clear()
+            e = self.entries[uid]
+            if self._unchanged_failure(e):
+                continue
+            if self._schedule_one(e):
+                changes += 1
+                if changes > bound:
+                    raise SimulationError(
+                        f"the pass did not settle within {bound} changes; this is a priocli bug, "
+                        f"please report it with the input")
+                if self.unschedulable:
+                    for u in self.unschedulable:
+                        self._push(u)
+                    self.unschedulable.clear()
+        self._materialize_stale()
         outcomes = []
         for e in self.entries.values():
             o = e.outcome
@@ -179,6 +191,55 @@ class _Pass:
         outcomes.sort(key=lambda o: (o.pod.namespace, o.pod.name))
         return SimulationResult(outcomes, self.evictions, self.warnings, len(self.state.nodes), self.events,
                                 timings={"pass": time.perf_counter() - t0})
+
+    # ------------------------------------------------------------------ retries that cannot change
+
+    def _unchanged_failure(self, e: _Entry) -> bool:
+        """Skip the evaluation of a retry that provably fails exactly as before, with no side effect.
+
+        After every change every pending pod is tried again, and most changes are bindings. For a
+        pod without hard spread constraints or required pod affinity, a binding can only take room
+        (resources, pod slots, host ports, anti-affinity matches) and never adds a preemption
+        candidate (a lower-priority pod bound to a node is removed again by the dry run). So unless
+        room was freed since its last evaluation (``state.free_events``: a pod left a node or a
+        nomination was withdrawn) and it holds no nomination, the retry fails again, sets no
+        nomination and changes nothing: only its queue timestamp moves, as here. Its message is
+        computed later (:meth:`_materialize_stale`), against the same state.
+        """
+        pod = e.pod
+        if (not self.options.shortcuts or e.free_seen != self.state.free_events
+                or pod.uid in self.state.nominated_node
+                or pod.spec.topology_spread or pod.spec.pod_affinity_required
+                or pod.key in self.options.trace):
+            return False
+        e.stale_version = self.state.version
+        e.timestamp = self.clock
+        self.clock += 1
+        self.unschedulable.append(pod.uid)
+        self.stale.append(pod.uid)
+        return True
+
+    def _materialize_stale(self) -> None:
+        """Compute the messages of skipped retries; the state is still the one they were skipped in."""
+        for uid in self.stale:
+            e = self.entries[uid]
+            if e.stale_version < 0:
+                continue
+            if e.stale_version != self.state.version:
+                e.stale_version = -1  # tried again (and evaluated or skipped) after a later change
+                continue
+            e.stale_version = -1
+            diag = self.sched.find_nodes_that_fit(e.pod)
+            if diag.error:
+                e.outcome.message = diag.error
+                continue
+            result = self.preemptor.preempt(e.pod, diag)
+            if diag.feasible.size or result.nominated_node is not None:
+                raise SimulationError(f"internal: the skipped retry of {e.pod.key} would have changed the "
+                                      f"outcome; please report this input")
+            e.outcome.message = format_fit_error(len(self.state.nodes), self.sched.histogram(diag),
+                                                 diag.prefilter_msg, result.message)
+        self.stale.clear()
 
     def _schedule_one(self, e: _Entry) -> bool:
         """One cycle; returns whether it changed anything (binding, eviction, nomination)."""
@@ -208,10 +269,12 @@ class _Pass:
                 self.sim.traces.setdefault(pod.key, []).append(Attempt(self.cycle, diag, None, node, breakdown))
             self._bind(e, node)
             return True
-        result = self.preemptor.preempt(pod, diag, exact=traced)  # traced: every candidate, for explain
+        # traced: every candidate is recorded, for explain
+        result = self.preemptor.preempt(pod, diag, exact=traced or not self.options.shortcuts)
         message = format_fit_error(len(state.nodes), sched.histogram(diag), diag.prefilter_msg, result.message)
         if result.nominated_node is None:
-            if result.clear_nomination:
+            if result.clear_nomination and pod.uid in state.nominated_node:
+                self._materialize_stale()  # skipped retries saw the state before this withdrawal
                 state.clear_nomination(pod)
             return self._fail(e, message, diag, traced, result)
         # Preemption: victims are deleted at once, lower-priority nominations on the node are cleared.
@@ -232,6 +295,8 @@ class _Pass:
         e.outcome.message = message
         e.timestamp = self.clock
         self.clock += 1
+        e.free_seen = self.state.free_events
+        e.stale_version = -1
         self.unschedulable.append(e.pod.uid)
         self.events.append({"cycle": self.cycle, "type": "FailedScheduling", "pod": e.pod.key, "message": message})
         if traced and diag is not None:

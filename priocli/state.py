@@ -65,6 +65,10 @@ class ClusterState:
         self.nominated_node: dict[int, int] = {}  # pod uid -> node index
         self._vec_cache: dict[int, tuple[tuple[tuple[int, int], ...], np.ndarray]] = {}
         self.version = 0  # bumped on every change, for caches
+        # Bumped by every change that can free room for a pod: a pod leaving a node, a nomination
+        # withdrawn (or moved to another node by its pod binding elsewhere). Bindings and new
+        # nominations only ever take room; see simulator._Pass for why this matters.
+        self.free_events = 0
         # Per priority level (sorted distinct priorities): requests and pod counts per node, so that
         # "what would removing every pod below priority p free" is a few array sums (preemption).
         self.levels = sorted(set(priorities))
@@ -150,7 +154,9 @@ class ClusterState:
             self.anti_affinity_set[pod.uid] = pod
         if _has_affinity(pod):
             self.affinity_set[pod.uid] = pod
-        self.clear_nomination(pod)
+        if self.nominated_node.get(pod.uid, node_index) != node_index:
+            self.free_events += 1  # its reservation on another node is released
+        self._drop_nomination(pod)
         self.version += 1
 
     def remove(self, pod: Pod) -> int:
@@ -168,24 +174,33 @@ class ClusterState:
         del self.ns_pods[pod.namespace][pod.uid]
         self.anti_affinity_set.pop(pod.uid, None)
         self.affinity_set.pop(pod.uid, None)
-        self.clear_nomination(pod)
+        self._drop_nomination(pod)
+        self.free_events += 1
         self.version += 1
         return node_index
 
     # ------------------------------------------------------------------ nominations
 
     def nominate(self, pod: Pod, node_index: int) -> None:
-        self.clear_nomination(pod)
+        if self._drop_nomination(pod):
+            self.free_events += 1
         self.nominated.setdefault(node_index, {})[pod.uid] = pod
         self.nominated_node[pod.uid] = node_index
 
     def clear_nomination(self, pod: Pod) -> None:
+        """Withdraw the pod's nomination (nominatedNodeName cleared or overridden)."""
+        if self._drop_nomination(pod):
+            self.free_events += 1
+
+    def _drop_nomination(self, pod: Pod) -> bool:
         ni = self.nominated_node.pop(pod.uid, None)
-        if ni is not None:
-            d = self.nominated[ni]
-            d.pop(pod.uid, None)
-            if not d:
-                del self.nominated[ni]
+        if ni is None:
+            return False
+        d = self.nominated[ni]
+        d.pop(pod.uid, None)
+        if not d:
+            del self.nominated[ni]
+        return True
 
     def nominated_pods_for(self, node_index: int, pod: Pod) -> list[Pod]:
         """Pods nominated to the node with priority >= the pod's (pass 1 of the two-pass filter)."""
