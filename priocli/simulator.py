@@ -13,7 +13,6 @@ The pass is the one the conformance corpus was recorded with (``shared/conforman
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from typing import Any
 from priocli.errors import SimulationError
 from priocli.framework import format_fit_error
 from priocli.load.cluster import ClusterInput
+from priocli.load.workloads import replacement_pod_name
 from priocli.model import DEFAULT_SCHEDULER, Pod, PodDisruptionBudget, Warning_
 from priocli.plugins import schedulinggates
 from priocli.preemption import PreemptionResult, Preemptor
@@ -335,15 +335,42 @@ class _Pass:
     # ------------------------------------------------------------------ replacements
 
     def _replace(self, victim: Pod, victim_outcome: PodOutcome) -> None:
+        """The evicted pod's controller creates a new pod, queued at once (names: priocli.load.workloads).
+
+        ReplicaSet, ReplicationController, StatefulSet and DaemonSet always recreate; a Job does
+        while its backoffLimit allows one more failure (evictions count unless its podFailurePolicy
+        ignores them; a Job absent from the input is assumed to have restarts left). Bare pods are
+        gone for good. The new pod is admitted now: it gets its PriorityClass's current value.
+        """
         owner = victim.owner
         if owner is None or owner.kind not in RECREATING_CONTROLLERS:
             return
+        if owner.kind == "Job":
+            job = (victim.namespace, owner.name)
+            budget = self.cluster.job_restarts.get(job)
+            if budget is not None:
+                failures: dict[tuple[str, str], int] = vars(self).setdefault("_job_failures", {})
+                failures[job] = failures.get(job, 0) + 1
+                if failures[job] > budget:
+                    if failures[job] == budget + 1:
+                        self.warnings.append(Warning_(
+                            "JobBackoffLimitExceeded",
+                            f"Job {job[0]}/{job[1]} fails: the eviction of {victim.key} exceeds its backoffLimit, "
+                            f"so the Job controller creates no replacement pod", f"Job {job[0]}/{job[1]}"))
+                    return
         name = replacement_name(victim, owner.name, owner.kind, self.names)
         self.names.add(f"{victim.namespace}/{name}")
+        admission = self.cluster.admission
+        pc = admission.classes.get(victim.priority_class_name) if victim.priority_class_name else admission.global_default
+        priority, policy = (pc.value, pc.preemption_policy) if pc is not None else (victim.priority,
+                                                                                    victim.preemption_policy)
         uid = len(self.pods)
         pod = replace(victim, uid=uid, name=name, node_name="", nominated_node_name="", start_time=None,
                       terminating=False, disruption_target_by_scheduler=False, ready=False, phase="Pending",
-                      replaces=victim.key, labels=dict(victim.labels))
+                      replaces=victim.key, labels=dict(victim.labels), priority=priority,
+                      spec=replace(victim.spec, node_name="") if victim.spec.node_name else victim.spec,
+                      priority_class_name=pc.name if pc is not None else victim.priority_class_name,
+                      preemption_policy=policy)
         self.pods.append(pod)
         victim_outcome.replaced_by = pod.key
         out = PodOutcome(pod, "replacement", "pending")
@@ -360,25 +387,14 @@ def _pdb_covers(pdb: PodDisruptionBudget, pod: Pod) -> bool:
 
 
 def replacement_name(victim: Pod, owner_name: str, owner_kind: str, taken: set[str]) -> str:
-    """Stable name for a controller's replacement pod.
+    """Stable name for a controller's replacement pod, continuing the names workload expansion gives.
 
-    ReplicaSet, ReplicationController, Job and DaemonSet: ``<owner>-<5 chars>`` like their
-    generateName, the suffix derived from the evicted pod's name. StatefulSet recreates the same
-    name; to keep both in the report the replacement is named ``<pod>-r<N>``.
+    ReplicaSet, ReplicationController, Job and DaemonSet: ``<owner>-<5 chars>`` (Indexed Job
+    ``<job>-<index>-<5 chars>``), the next name of the controller's sequence not yet taken.
+    StatefulSet recreates the same name; to keep both in the report the replacement is named
+    ``<sts>-<ordinal>-r<N>``. See :mod:`priocli.load.workloads`.
     """
-    if owner_kind == "StatefulSet":
-        n = 1
-        while f"{victim.namespace}/{victim.name}-r{n}" in taken:
-            n += 1
-        return f"{victim.name}-r{n}"
-    salt = 0
-    while True:
-        digest = hashlib.sha256(f"{victim.key}/{salt}".encode()).digest()
-        suffix = "".join(NAME_ALPHABET[b % len(NAME_ALPHABET)] for b in digest[:5])
-        name = f"{owner_name[:57]}-{suffix}"
-        if f"{victim.namespace}/{name}" not in taken:
-            return name
-        salt += 1
+    return replacement_pod_name(victim, owner_kind, owner_name, taken)
 
 
 def simulate(cluster: ClusterInput, options: Options | None = None) -> SimulationResult:

@@ -1,8 +1,10 @@
 """Documents -> one admitted cluster state (:class:`ClusterInput`), the engine's input.
 
-Kinds read: Node, Pod, PriorityClass, PodDisruptionBudget (policy/v1), plus context the
-scheduler consults: Namespace (labels for namespaceSelector), Service, ReplicaSet,
-StatefulSet, ReplicationController (the selectors of default topology spreading).
+Kinds read: Node, Pod, PriorityClass, PodDisruptionBudget (policy/v1), LimitRange (container
+defaults), the workloads whose pods are simulated (Deployment, ReplicaSet, StatefulSet,
+DaemonSet, Job, CronJob, ReplicationController: see :mod:`priocli.load.workloads`), plus
+context the scheduler consults: Namespace (labels for namespaceSelector), Service (and the
+ReplicaSet, StatefulSet and ReplicationController selectors of default topology spreading).
 Everything else is reported in a warning and skipped.
 """
 
@@ -25,6 +27,12 @@ from priocli.load.parse import (
     parse_pod,
     parse_priority_class,
 )
+from priocli.load.workloads import (
+    WORKLOAD_API_VERSIONS,
+    WORKLOAD_REMOVED_VERSIONS,
+    ReplacingDocument,
+    expand_workloads,
+)
 from priocli.model import LabelSelector, Node, Pod, PodDisruptionBudget, PriorityClass, Source, Warning_
 
 # kind -> accepted apiVersions
@@ -38,8 +46,10 @@ CORE_KINDS: dict[str, tuple[str, ...]] = {
     "ReplicaSet": ("apps/v1",),
     "StatefulSet": ("apps/v1",),
     "ReplicationController": ("v1",),
+    **WORKLOAD_API_VERSIONS,
 }
 REMOVED_VERSIONS = {
+    **WORKLOAD_REMOVED_VERSIONS,
     ("PodDisruptionBudget", "policy/v1beta1"): "policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25; use policy/v1",
     ("PriorityClass", "scheduling.k8s.io/v1beta1"): "scheduling.k8s.io/v1beta1 was removed in Kubernetes 1.22; use scheduling.k8s.io/v1",
     ("PriorityClass", "scheduling.k8s.io/v1alpha1"): "scheduling.k8s.io/v1alpha1 was removed in Kubernetes 1.22; use scheduling.k8s.io/v1",
@@ -51,7 +61,6 @@ NOT_MODELED_NOTES = {
     "StorageClass": "volume binding and PV topology are not modeled",
     "ResourceClaim": "dynamic resource allocation is not modeled",
 }
-WORKLOAD_KINDS = ("Deployment", "DaemonSet", "Job", "CronJob")
 
 
 @dataclass(slots=True)
@@ -67,6 +76,7 @@ class ClusterInput:
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     spread_selectors: dict[int, LabelSelector] = field(default_factory=dict)  # pod uid -> default selector
     replicas_of: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (ns, kind, name) -> replicas
+    job_restarts: dict[tuple[str, str], int | None] = field(default_factory=dict)  # (ns, job) -> failures left
 
 
 def _key(obj: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -118,8 +128,6 @@ def build_cluster(docs: Sequence[Document]) -> ClusterInput:
     for kind in sorted(skipped):
         n = skipped[kind]
         what = NOT_MODELED_NOTES.get(kind)
-        if kind in WORKLOAD_KINDS:
-            what = "workload expansion is not available for this kind yet"
         msg = f"{n} {kind} object{'s' if n != 1 else ''} skipped" + (f": {what}" if what else ": kind not modeled")
         warnings.append(Warning_("SkippedKind", msg, kind))
 
@@ -147,15 +155,21 @@ def build_cluster(docs: Sequence[Document]) -> ClusterInput:
         labels.setdefault("kubernetes.io/metadata.name", name)
         namespace_labels[name] = labels
 
+    docs = _keep_admitted_priorities(docs, user_classes, warnings)
+    expansion = expand_workloads(docs, nodes, admission, by_kind.get("LimitRange", []))
+    warnings.extend(expansion.warnings)
     pods: list[Pod] = []
-    for d in by_kind.get("Pod", []):
+    for d in expansion.pods:
         parsed = parse_pod(d.obj, d.source, len(pods), admission)
         pods.append(parsed.pod)
         warnings.extend(parsed.warnings)
 
+    if expansion.replica_sets:
+        by_kind.setdefault("ReplicaSet", []).extend(expansion.replica_sets)
     selectors = _controller_selectors(by_kind)
     services = _service_selectors(by_kind)
     replicas_of = _replicas(by_kind)
+    replicas_of.update(expansion.replicas_of)
     spread_selectors: dict[int, LabelSelector] = {}
     for pod in pods:
         sel = _default_spread_selector(pod, services, selectors)
@@ -167,7 +181,51 @@ def build_cluster(docs: Sequence[Document]) -> ClusterInput:
         if not pdb.status_given:
             pdb.disruptions_allowed = compute_disruptions_allowed(pdb, pods, replicas_of)
     return ClusterInput(nodes, pods, {c.name: c for c in user_classes}, admission, pdbs, warnings,
-                        namespace_labels, spread_selectors, replicas_of)
+                        namespace_labels, spread_selectors, replicas_of, expansion.job_restarts)
+
+
+def _keep_admitted_priorities(docs: Sequence[Document], classes: Sequence[PriorityClass],
+                              warnings: list[Warning_]) -> Sequence[Document]:
+    """A PriorityClass the change gives another value does not change pods that already exist.
+
+    Priority is fixed at admission. Running pods of a snapshot carry their ``spec.priority``;
+    bound pods written by hand without it are given the class's previous value here.
+    """
+    before: dict[str, tuple[int, str]] = {}
+    by_name = {c.name: c for c in classes}
+    for d in docs:
+        prev = d.previous if isinstance(d, ReplacingDocument) else None
+        if prev is None or d.obj.get("kind") != "PriorityClass":
+            continue
+        c = by_name.get(str((d.obj.get("metadata") or {}).get("name")))
+        if c is None:
+            continue
+        try:
+            old = parse_priority_class(prev.obj, prev.source)
+        except InputError:
+            continue
+        if (old.value, old.preemption_policy) == (c.value, c.preemption_policy):
+            continue
+        what = (f"value {old.value} -> {c.value}" if old.value != c.value
+                else f"preemptionPolicy {old.preemption_policy} -> {c.preemption_policy}")
+        warnings.append(Warning_(
+            "PriorityClassChanged",
+            f"PriorityClass {c.name} changes ({what}): pods that already exist keep the priority they were "
+            f"admitted with (value {old.value}, {old.preemption_policy}); only pods created from now on (new pods, "
+            f"replacements) get the new one. The API server refuses to update value and preemptionPolicy: "
+            f"apply means deleting and recreating the class", f"PriorityClass {c.name}"))
+        before[c.name] = (old.value, old.preemption_policy)
+    if not before:
+        return docs
+    out: list[Document] = []
+    for d in docs:
+        spec = d.obj.get("spec")
+        if (d.obj.get("kind") == "Pod" and isinstance(spec, Mapping) and spec.get("nodeName")
+                and spec.get("priority") is None and spec.get("priorityClassName") in before):
+            value, policy = before[spec["priorityClassName"]]
+            d = Document({**d.obj, "spec": {**spec, "priority": value, "preemptionPolicy": policy}}, d.source)
+        out.append(d)
+    return out
 
 
 def _labels_or_empty(ctx: Ctx, v: Any) -> dict[str, str]:
@@ -249,7 +307,10 @@ def object_key(doc: Document) -> tuple[str, str, str]:
 def overlay(current: Sequence[Document], change: Sequence[Document]) -> list[Document]:
     """The current state with the change applied: same kind/namespace/name replaces, the rest adds.
 
-    The replacing object takes the place of the one it replaces (queue order is input order).
+    The replacing object takes the place of the one it replaces (queue order is input order); it
+    is a :class:`~priocli.load.workloads.ReplacingDocument` that remembers the previous object,
+    so that a workload's controller can tell a scale change from a template change, and a
+    changed PriorityClass can be reported (see :mod:`priocli.load.workloads`).
     """
     by_key = {object_key(d): d for d in change}
     used: set[tuple[str, str, str]] = set()
@@ -258,7 +319,9 @@ def overlay(current: Sequence[Document], change: Sequence[Document]) -> list[Doc
         k = object_key(d)
         if k in by_key:
             if k not in used:
-                out.append(by_key[k])
+                new = by_key[k]
+                # keep what it replaces: workloads compare templates, PriorityClasses values
+                out.append(ReplacingDocument(new.obj, new.source, previous=d))
                 used.add(k)
         else:
             out.append(d)

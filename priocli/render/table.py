@@ -78,6 +78,42 @@ class _Index:
         self.outcomes: dict[str, PodOutcome] = {o.pod.key: o for o in result.outcomes}
 
 
+MAX_CHAIN = 5  # replacement hops told on an evicted pod's line
+
+
+def replacement_chain(o: PodOutcome, index: _Index) -> list[str]:
+    """What became of an evicted pod's replacement, hop by hop: ``→ replacement ns/b pending: 0/1 ...``.
+
+    A replacement that is itself evicted continues the chain with its own replacement.
+    """
+    parts: list[str] = []
+    seen: set[str] = set()
+    cur = o
+    while cur.replaced_by and cur.replaced_by not in seen and len(seen) < MAX_CHAIN:
+        key = cur.replaced_by
+        seen.add(key)
+        repl = index.outcomes.get(key)
+        if repl is None:
+            parts.append(f"{ARROW} replacement {key}")
+            break
+        if repl.status == "running" and repl.node:
+            text = f"{ARROW} replacement {key} running on {repl.node}"
+            victims = index.victims_of.get(key)
+            if victims:
+                text += f" (preempted {', '.join(victims[:3])}{', ...' if len(victims) > 3 else ''})"
+        elif repl.status == "evicted":
+            text = f"{ARROW} replacement {key} evicted" + (f" by {repl.preempted_by}" if repl.preempted_by else "")
+        else:
+            text = f"{ARROW} replacement {key} {repl.status}"
+            if repl.nominated_node:
+                text += f" (nominated to {repl.nominated_node})"
+            if repl.message:
+                text += f": {repl.message}"
+        parts.append(text)
+        cur = repl
+    return parts
+
+
 def reason(o: PodOutcome, index: _Index) -> str:
     """Why the pod ends where it ends, in one line."""
     key = o.pod.key
@@ -88,14 +124,7 @@ def reason(o: PodOutcome, index: _Index) -> str:
         if ev is not None and ev.pdb_violated:
             text += f", PDB {', '.join(ev.pdb_violated)} violated"
         parts.append(text)
-        if o.replaced_by:
-            repl = index.outcomes.get(o.replaced_by)
-            if repl is None:
-                parts.append(f"{ARROW} replacement {o.replaced_by}")
-            elif repl.status == "running" and repl.node:
-                parts.append(f"{ARROW} replacement {o.replaced_by} running on {repl.node}")
-            else:
-                parts.append(f"{ARROW} replacement {o.replaced_by} {repl.status}")
+        parts.extend(replacement_chain(o, index))
         return " ".join(parts)
     if o.pod.replaces:
         parts.append(f"replaces {o.pod.replaces}")
