@@ -390,9 +390,9 @@ def targets_table(results: list[Result], help_walls: list[float]) -> str:
             continue
         for r in rs:
             if what == "total":
-                val, shown, lim = r.wall, _s(r.wall), f"≤ {limit:g} s"
+                val, shown, lim = r.wall, f"{_s(r.wall)} s", f"≤ {limit:g} s"
             elif what == "load":
-                val, shown, lim = r.load_time, _s(r.load_time), f"≤ {limit:g} s"
+                val, shown, lim = r.load_time, f"{_s(r.load_time)} s", f"≤ {limit:g} s"
             else:
                 val = r.max_rss
                 shown, lim = (_s(val / GiB) + " GiB") if val else "—", f"≤ {limit / GiB:g} GiB"
