@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from priocli.errors import InputError
-from priocli.load.live import METADATA_KEPT
+from priocli.load.live import slim_metadata
 
 KIND_ORDER = ("Namespace", "Node", "PriorityClass", "PodDisruptionBudget", "LimitRange", "Service",
               "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController")
@@ -39,7 +39,9 @@ REDACT_KEY_ENV = "PRIOCLI_REDACT_KEY"
 # Kept as they are under --redact: well known, and renaming them tells nobody anything.
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
-READ_CONDITIONS = frozenset({"Ready", "DisruptionTarget", "PodScheduled"})
+# Conditions the scheduler and priocli read: a pod's Ready, DisruptionTarget and PodScheduled, a
+# node's Ready, a Job's Complete and Failed (a finished Job makes no more pods).
+READ_CONDITIONS = frozenset({"Ready", "DisruptionTarget", "PodScheduled", "Complete", "Failed"})
 CONDITION_NOISE = frozenset({"lastHeartbeatTime", "lastProbeTime", "message", "observedGeneration"})
 
 # Pod spec fields no scheduling decision depends on.
@@ -240,9 +242,9 @@ def _write(out: str | None, data: bytes) -> None:
 
 
 def _strip_meta(meta: Any) -> Any:
-    if not isinstance(meta, Mapping):
+    if not isinstance(meta, dict):
         return meta
-    out = {k: meta[k] for k in METADATA_KEPT if k in meta}
+    out = slim_metadata(meta)
     refs = out.get("ownerReferences")
     if isinstance(refs, list):
         out["ownerReferences"] = [
@@ -387,7 +389,8 @@ class Redactor:
     that they sort like the real names, as the engine's last tie-break reads them), pods
     (``pod-``), workloads (``deploy-``, ``rs-``, ``sts-``, ``ds-``, ``job-``...: one category, so an
     ownerReference and the object it names agree), other objects (``pdb-``, ``service-``,
-    ``limitrange-``...). PriorityClass names are kept (``system-*`` are built in). References
+    ``limitrange-``...). A pod or workload named after its controller (``web-7d9f-x2k4q``,
+    ``db-0``) keeps the structure: ``deploy-<hash>-7d9f-x2k4q``, ``sts-<hash>-0``. PriorityClass names are kept (``system-*`` are built in). References
     rewritten alike: ``metadata.namespace``, ``ownerReferences``, ``spec.nodeName``,
     ``status.nominatedNodeName``, PDB ``status.disruptedPods``, pod affinity ``namespaces``, node
     affinity ``matchFields`` on ``metadata.name``, PVC claim names.
@@ -411,6 +414,8 @@ class Redactor:
         self.node_rank: dict[str, int] | None = None  # set by redact(): the real names' sorted order
         self._collect: set[str] | None = None  # while collecting node names: nothing is renamed
         self._labels: dict[tuple[str, str], str] = {}
+        # (category, name) -> (owner kind, owner name) for names made from their controller's name
+        self.derived: dict[tuple[str, str], tuple[str, str]] = {}
 
     def name(self, category: str, prefix: str, value: Any) -> Any:
         if not isinstance(value, str) or not value:
@@ -421,6 +426,9 @@ class Redactor:
             return value
         if category == "ns" and value in SYSTEM_NAMESPACES:
             return value
+        owner = self.derived.get((category, value))
+        if owner is not None:  # <owner>-<suffix> stays <owner's pseudonym>-<suffix>
+            return f"{self.workload(owner[0], owner[1])}{value[len(owner[1]):]}"
         m = self.maps.setdefault(category, {})
         digest = m.get(value)
         if digest is None:
@@ -481,10 +489,28 @@ class Redactor:
         self.node_rank = {n: i for i, n in enumerate(sorted(names))}
         return [self._object(o) for o in items]
 
+    def _learn(self, kind: Any, meta: dict[str, Any]) -> None:
+        """Note a name its controller made from its own: ``<sts>-<ordinal>``, ``<deploy>-<hash>``,
+        ``<rs>-<suffix>``... priocli reads those structures (StatefulSet ordinals, a Deployment's
+        ReplicaSet hash), so pseudonyms keep them: the suffix is kept, the owner part renamed."""
+        name, refs = meta.get("name"), meta.get("ownerReferences")
+        category = "pod" if kind == "Pod" else "workload" if kind in WORKLOAD_KINDS else None
+        if category is None or not isinstance(name, str) or not isinstance(refs, list):
+            return
+        for r in refs:
+            if (isinstance(r, dict) and r.get("controller") is True and r.get("kind") in WORKLOAD_KINDS
+                    and isinstance(r.get("name"), str) and r["name"] and name.startswith(r["name"] + "-")
+                    and len(name) > len(r["name"]) + 1):
+                known = self.derived.get((category, name))
+                if known is None or len(known[1]) < len(r["name"]):  # the longest owner name wins
+                    self.derived[(category, name)] = (r["kind"], r["name"])
+
     def _object(self, o: dict[str, Any]) -> dict[str, Any]:
         kind = o.get("kind")
         out = dict(o)
         meta = o.get("metadata")
+        if isinstance(meta, dict) and self._collect is not None:
+            self._learn(kind, meta)
         if isinstance(meta, dict):
             m = out["metadata"] = dict(meta)
             if "namespace" in m:

@@ -78,6 +78,9 @@ def expected(cluster: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[s
     for o in running_objects(cluster):
         meta = o["metadata"]
         slim = {**o, "metadata": {k: meta[k] for k in METADATA_KEPT if k in meta}}
+        cost = meta.get("annotations", {}).get("controller.kubernetes.io/pod-deletion-cost")
+        if cost is not None:
+            slim["metadata"]["annotations"] = {"controller.kubernetes.io/pod-deletion-cost": cost}
         out[(o["kind"], meta.get("namespace", ""), meta["name"])] = slim
     return out
 
@@ -117,7 +120,9 @@ def test_tls_token_reads_everything_as_the_api_returns_it(ca, cluster, tmp_path,
     assert {r.kind for r in RESOURCES} == set(state.counts)
     for o in state.objects:
         assert list(o)[:3] == ["apiVersion", "kind", "metadata"]
-        assert "managedFields" not in o["metadata"] and "annotations" not in o["metadata"]
+        assert "managedFields" not in o["metadata"]
+        assert set(o["metadata"].get("annotations", {})) <= {"controller.kubernetes.io/pod-deletion-cost"}
+    assert any("annotations" in p["metadata"] for p in pods)  # the one annotation priocli reads
     # Read-only: GET and nothing else, every request with the bearer token.
     assert api.methods() == {"GET"}
     assert {r.authorization for r in api.requests} == {f"Bearer {TOKEN}"}

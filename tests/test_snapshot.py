@@ -14,7 +14,7 @@ import yaml
 from fakeapi import make_cluster, running_objects
 
 from priocli.errors import InputError
-from priocli.load.live import METADATA_KEPT
+from priocli.load.live import ANNOTATIONS_KEPT, METADATA_KEPT
 from priocli.snapshot import (
     KEPT_LABELS,
     KIND_ORDER,
@@ -140,10 +140,13 @@ def test_noise_is_stripped_and_what_scheduling_reads_is_kept(objects, tmp_path):
     write_snapshot(objects, str(tmp_path / "s.json"))
     items = read(tmp_path / "s.json")["items"]
     for item in items:
-        assert set(item["metadata"]) <= set(METADATA_KEPT)
+        assert set(item["metadata"]) <= {*METADATA_KEPT, "annotations"}
+        assert set(item["metadata"].get("annotations", {})) <= ANNOTATIONS_KEPT
         for path, v in walk(item):
             if isinstance(v, dict):
-                assert not {"managedFields", "annotations", "resourceVersion", "selfLink", "generation"} & set(v), path
+                assert not {"managedFields", "resourceVersion", "selfLink", "generation"} & set(v), path
+                if "annotations" in v:
+                    assert path == ".metadata" and set(v["annotations"]) <= ANNOTATIONS_KEPT
                 if path.endswith((".spec", ".containers[0]")):
                     assert not {"env", "command", "livenessProbe", "serviceAccountName"} & set(v), path
             if path.endswith(".conditions"):
@@ -164,6 +167,8 @@ def test_noise_is_stripped_and_what_scheduling_reads_is_kept(objects, tmp_path):
     assert "providerID" not in node["spec"]
     pdb = next(o for o in items if o["kind"] == "PodDisruptionBudget")
     assert {"disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods"} <= set(pdb["status"])
+    assert any(c["type"] == "Failed" for o in items if o["kind"] == "Job" for c in o["status"].get("conditions", []))
+    assert any("annotations" in p["metadata"] for p in pods)  # pod-deletion-cost: scale-down order
     svc = next(o for o in items if o["kind"] == "Service")
     assert list(svc["spec"]) == ["selector"]
     assert svc.get("status", {}) == {}
@@ -250,7 +255,7 @@ def test_redaction_leaves_no_name(objects, tmp_path):
     assert {o["metadata"]["name"] for o in red if o["kind"] == "PriorityClass"} == \
         {o["metadata"]["name"] for o in objects if o["kind"] == "PriorityClass"}
     pods = [o for o in red if o["kind"] == "Pod"]
-    assert all(p["metadata"]["name"].startswith("pod-") for p in pods)
+    assert all(p["metadata"]["name"].startswith(("pod-", "deploy-", "rs-", "sts-", "ds-", "job-", "rc-")) for p in pods)
     node_names = [n["metadata"]["name"] for n in red if n["kind"] == "Node"]
     assert {n[:5] for n in node_names} == {"node-"}
     assert node_names == sorted(node_names)  # the engine's last tie-break is node name order
@@ -430,6 +435,21 @@ def test_pseudonyms_are_stable_for_a_key_and_differ_between_keys(objects, tmp_pa
     assert e1 == e2 != a  # without a key: derived from the input, still deterministic
 
 
+def test_names_made_from_the_controllers_name_keep_their_structure(objects, tmp_path):
+    _, red = redacted(objects, tmp_path)
+    owned = 0
+    for o in red:
+        for ref in o["metadata"].get("ownerReferences", []):
+            if ref.get("controller"):
+                assert o["metadata"]["name"].startswith(ref["name"] + "-")
+                owned += 1
+    assert owned > 500
+    sts_pods = [o for o in red if o["kind"] == "Pod" and o["metadata"]["ownerReferences"][0]["kind"] == "StatefulSet"]
+    assert sts_pods and all(p["metadata"]["name"].rsplit("-", 1)[1].isdigit() for p in sts_pods)
+    rs = next(o for o in red if o["kind"] == "ReplicaSet")
+    assert rs["metadata"]["name"].endswith("-" + rs["metadata"]["labels"]["pod-template-hash"])
+
+
 def test_colliding_pseudonyms_are_lengthened():
     r = Redactor(b"k")
     r.taken["pod"] = set()
@@ -510,9 +530,13 @@ spec:
 """
 
 
-def test_the_engine_decides_the_same_on_a_redacted_snapshot(tmp_path):
+@pytest.mark.parametrize("scenario", ["hand-made", "generated"])
+def test_the_engine_decides_the_same_on_a_redacted_snapshot(tmp_path, scenario):
     api = pytest.importorskip("priocli.api")
-    objs = [d for d in yaml.safe_load_all(SCENARIO) if d]
+    if scenario == "hand-made":
+        objs = [d for d in yaml.safe_load_all(SCENARIO) if d]
+    else:  # enough nodes for the pending pods to schedule and preempt
+        objs = running_objects(make_cluster(nodes=36, pods=2000, seed=5))
     write_snapshot(objs, str(tmp_path / "plain.json"))
     write_snapshot(objs, str(tmp_path / "red.json"), redact=True, redact_key="k")
     try:
@@ -521,19 +545,44 @@ def test_the_engine_decides_the_same_on_a_redacted_snapshot(tmp_path):
         pytest.skip("the engine is not there yet")
     red = api.simulate_paths([str(tmp_path / "red.json")])
     r = Redactor(b"k")
-    r.redact([strip_object(o) for o in objs])  # the same mapping write_snapshot used
+    redacted_items = r.redact([strip_object(o) for o in objs])  # the same mapping write_snapshot used
 
-    def pod_key(key: str | None) -> str | None:
-        if key is None:
-            return None
-        ns, name = key.split("/")
-        return f"{r.ns(ns)}/{r.pod(name)}"
+    def keys(result: Any, rename: bool) -> dict[str, Any]:
+        """Pod key -> the same identity in both runs: the (renamed) key of an input pod; for a pod
+        the engine made, the evicted pod it replaces or the controller that creates it."""
+        given = {(o["metadata"]["namespace"], o["metadata"]["name"])
+                 for o in (objs if rename else redacted_items) if o["kind"] == "Pod"}
+        out: dict[str, Any] = {}
+        for o in result.outcomes:
+            p = o.pod
+            ns = r.ns(p.namespace) if rename else p.namespace
+            if (p.namespace, p.name) in given:
+                out[p.key] = f"{ns}/{r.pod(p.name) if rename else p.name}"
+            elif p.replaces is None:
+                owner = r.workload(p.owner.kind, p.owner.name) if rename else p.owner.name
+                out[p.key] = ("created by", p.owner.kind, ns, owner)
+        replaces = {o.pod.key: o.pod.replaces for o in result.outcomes if o.pod.replaces is not None}
 
-    want = sorted((pod_key(o.pod.key), o.status, r.node(o.node) if o.node else None, pod_key(o.preempted_by),
-                   r.node(o.nominated_node) if o.nominated_node else None) for o in plain.outcomes)
-    got = sorted((o.pod.key, o.status, o.node, o.preempted_by, o.nominated_node) for o in red.outcomes)
-    assert got == want
-    assert [(pod_key(e.pod), r.node(e.node)) for e in plain.evictions] == [(e.pod, e.node) for e in red.evictions]
+        def resolve(key: str) -> Any:  # a replacement may itself be evicted and replaced
+            if key not in out:
+                out[key] = ("replaces", resolve(replaces[key]))
+            return out[key]
+
+        for key in replaces:
+            resolve(key)
+        return out
+
+    def picture(result: Any, rename: bool) -> list[Any]:
+        k = keys(result, rename)
+        node = (lambda n: r.node(n) if n else None) if rename else (lambda n: n)
+        return sorted((repr(k[o.pod.key]), o.status, node(o.node), repr(k.get(o.preempted_by)), node(o.nominated_node))
+                      for o in result.outcomes)
+
+    assert picture(red, False) == picture(plain, True)
+    kp, kr = keys(plain, True), keys(red, False)
+    assert [(kp[e.pod], r.node(e.node)) for e in plain.evictions] == [(kr[e.pod], e.node) for e in red.evictions]
+    assert plain.summary() == red.summary()
+    assert plain.evictions  # preemption happened
 
 
 def test_shared_containers_give_no_yaml_anchors(tmp_path):

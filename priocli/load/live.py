@@ -44,6 +44,19 @@ METADATA_KEPT = (
     "name", "namespace", "uid", "labels", "ownerReferences",
     "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
 )
+# The annotations priocli reads (a ReplicaSet scaling down removes the pods of lowest cost first).
+ANNOTATIONS_KEPT = frozenset({"controller.kubernetes.io/pod-deletion-cost"})
+
+
+def slim_metadata(meta: Any) -> Any:
+    """``metadata`` reduced to :data:`METADATA_KEPT` and the annotations in :data:`ANNOTATIONS_KEPT`."""
+    if not isinstance(meta, dict):
+        return meta
+    out = {k: meta[k] for k in METADATA_KEPT if k in meta}
+    annotations = meta.get("annotations")
+    if annotations and isinstance(annotations, dict) and not ANNOTATIONS_KEPT.isdisjoint(annotations):
+        out["annotations"] = {k: v for k, v in annotations.items() if k in ANNOTATIONS_KEPT}
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +109,7 @@ class LiveState:
     """What :func:`load_live` read.
 
     ``objects`` are plain dicts as the API returned them (``kind``/``apiVersion`` set on each,
-    ``metadata`` reduced to :data:`METADATA_KEPT`), in :data:`RESOURCES` order and, within a
+    ``metadata`` reduced by :func:`slim_metadata`), in :data:`RESOURCES` order and, within a
     resource, in the API's order (namespace, then name).
     """
 
@@ -496,11 +509,10 @@ def _os_cause(e: BaseException) -> str:
 
 
 def _slim(item: dict[str, Any], res: Resource) -> dict[str, Any]:
-    meta = item.get("metadata") or {}
     out: dict[str, Any] = {
         "apiVersion": res.api_version,
         "kind": res.kind,
-        "metadata": {k: meta[k] for k in METADATA_KEPT if k in meta},
+        "metadata": slim_metadata(item.get("metadata") or {}),
     }
     for k, v in item.items():
         if k != "metadata" and k != "apiVersion" and k != "kind":

@@ -140,7 +140,7 @@ class _Builder:
 
     def pod(self, name: str, ns: str, labels: dict[str, str], spec: Obj, owner: Obj | None, *,
             priority: int, pclass: str | None, phase: str = "Running", node: str | None = "",
-            terminating: bool = False) -> None:
+            terminating: bool = False, deletion_cost: int | None = None) -> None:
         rng = self.rng
         spec = dict(spec)
         spec["priority"] = priority
@@ -151,7 +151,10 @@ class _Builder:
             node = self.node_for()
         if node:
             spec["nodeName"] = node
-        meta = _meta(rng, name, ns, labels, owner, {"prometheus.io/scrape": "true"})
+        annotations = {"prometheus.io/scrape": "true"}
+        if deletion_cost is not None:
+            annotations["controller.kubernetes.io/pod-deletion-cost"] = str(deletion_cost)
+        meta = _meta(rng, name, ns, labels, owner, annotations)
         meta["generateName"] = name.rsplit("-", 1)[0] + "-"
         if terminating:
             meta["deletionTimestamp"] = "2024-05-01T11:00:00Z"
@@ -291,7 +294,8 @@ def make_cluster(*, nodes: int = 20, pods: int = 2000, seed: int = 7, teams: int
                 pending = r == 0 and d % 6 == 5
                 b.pod(f"{app}-{h}-{b.suffix()}", ns, rs_labels, spec, _owner("ReplicaSet", "apps/v1", rs),
                       priority=prio, pclass=pclass or "standard", phase="Pending" if pending else "Running",
-                      node=None if pending else "", terminating=(r == 1 and d % 8 == 3))
+                      node=None if pending else "", terminating=(r == 1 and d % 8 == 3),
+                      deletion_cost=-100 if r == 2 else None)
         elif kind == "sts":
             sts = {"kind": "StatefulSet", "apiVersion": "apps/v1", "metadata": _meta(rng, app, ns, labels),
                    "spec": {"replicas": replicas, "serviceName": app, "selector": {"matchLabels": {"app": app}},
@@ -306,7 +310,9 @@ def make_cluster(*, nodes: int = 20, pods: int = 2000, seed: int = 7, teams: int
             job = {"kind": "Job", "apiVersion": "batch/v1", "metadata": _meta(rng, app, ns, labels),
                    "spec": {"parallelism": replicas, "completions": replicas * 2,
                             "template": _template({**spec, "restartPolicy": "Never"}, labels)},
-                   "status": {"active": replicas, "succeeded": 1}}
+                   "status": {"active": replicas, "succeeded": 1, "failed": 1,
+                              "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]
+                              if d % 10 == 4 else [{"type": "SuccessCriteriaMet", "status": "False"}]}}
             out.append(job)
             for r in range(replicas):
                 phase = ("Succeeded", "Failed", "Running", "Running", "Running")[r % 5] if r < 5 else "Running"
