@@ -92,7 +92,7 @@ def write_snapshot(objects: list[dict[str, Any]], out: str | None, *, fmt: str |
     gc.disable()  # millions of small containers: the cyclic collector would run again and again
     try:
         flat = list(_flatten(objects))
-        ordered = sorted(flat, key=_sort_key)  # by the real names, also under --redact: same file order
+        ordered = sorted(flat, key=sort_key)  # by the real names, also under --redact: same file order
         items = [strip_object(o) for o in ordered]
         if redact:
             key = redact_key if redact_key is not None else os.environ.get(REDACT_KEY_ENV) or None
@@ -132,7 +132,10 @@ def _flatten(objects: Iterable[Any]) -> Iterable[dict[str, Any]]:
             yield o
 
 
-def _sort_key(o: Mapping[str, Any]) -> tuple[int, str, str, str]:
+def sort_key(o: Mapping[str, Any]) -> tuple[int, str, str, str]:
+    """The snapshot's order: :data:`KIND_ORDER`, unknown kinds, then Pods; then namespace and name.
+    Pods without a node queue in file order, so this is also their queue order (the API server
+    lists pods in the same namespace/name order)."""
     kind = o.get("kind")
     kind = kind if isinstance(kind, str) else ""
     meta = o.get("metadata")
