@@ -33,7 +33,16 @@ from priocli.load.workloads import (
     ReplacingDocument,
     expand_workloads,
 )
-from priocli.model import LabelSelector, Node, Pod, PodDisruptionBudget, PriorityClass, Source, Warning_
+from priocli.model import (
+    BUILTIN_CLASSES,
+    LabelSelector,
+    Node,
+    Pod,
+    PodDisruptionBudget,
+    PriorityClass,
+    Source,
+    Warning_,
+)
 
 # kind -> accepted apiVersions
 CORE_KINDS: dict[str, tuple[str, ...]] = {
@@ -139,10 +148,15 @@ def build_cluster(docs: Sequence[Document]) -> ClusterInput:
             f"{len(defaults)} PriorityClasses are marked globalDefault ({', '.join(c.name for c in defaults)}); "
             f"the API server admits only one; pods without a class get the lowest: {defaults[0].name}",
             f"PriorityClass {defaults[0].name}"))
+    builtin = {c.name: c for c in BUILTIN_CLASSES}
     for c in user_classes:
-        if c.name.startswith("system-") and c.name in ("system-cluster-critical", "system-node-critical"):
-            raise field_error(c.source, f"PriorityClass {c.name}", "metadata.name",
-                              "is a built-in class and cannot be redefined")
+        b = builtin.get(c.name)
+        # `kubectl get priorityclasses` lists the two system classes: accept them as they are.
+        if b is not None and (c.value, c.preemption_policy, c.global_default) != (
+                b.value, b.preemption_policy, b.global_default):
+            raise field_error(c.source, f"PriorityClass {c.name}", "value",
+                              f"{c.name} is built in (value {b.value}, PreemptLowerPriority) and cannot be changed")
+    user_classes = [c for c in user_classes if c.name not in builtin]
     admission = Admission.build(user_classes)
 
     nodes = [parse_node(d.obj, d.source, i) for i, d in enumerate(by_kind.get("Node", []))]

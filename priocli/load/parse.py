@@ -707,6 +707,9 @@ def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission
     info = parse_pod_spec(ctx, spec)
     warnings: list[Warning_] = []
     bound = bool(info.node_name)
+    # A pod read back from a cluster (bound, or carrying a uid or a phase) was admitted already:
+    # its spec.priority is the value admission gave it then, whatever its class says now.
+    admitted = bound or bool(meta.get("uid")) or bool(status.get("phase"))
 
     # Priority admission.
     cls_name = _str(ctx, spec.get("priorityClassName"), "spec.priorityClassName")
@@ -718,9 +721,9 @@ def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission
     if cls_name:
         pc = admission.classes.get(cls_name)
         if pc is None:
-            if bound and given_prio is not None:
+            if admitted and given_prio is not None:
                 warnings.append(Warning_("MissingPriorityClass",
-                                         f"running pod references PriorityClass {cls_name!r} which is not in the input; "
+                                         f"admitted pod references PriorityClass {cls_name!r} which is not in the input; "
                                          f"keeping its admitted priority {given_prio}", f"Pod {ns}/{name}"))
                 pc = PriorityClass(cls_name, given_prio, given_pp or PREEMPT_LOWER)
             else:
@@ -731,14 +734,14 @@ def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission
         cls_name = pc.name if pc else ""
     computed = pc.value if pc else 0
     computed_pp = pc.preemption_policy if pc else PREEMPT_LOWER
-    if bound and given_prio is not None:
-        # Priority is fixed at admission: a running pod keeps the value it was admitted with.
+    if admitted and given_prio is not None:
+        # Priority is fixed at admission: an admitted pod keeps the value it was admitted with.
         priority = given_prio
         preemption_policy = given_pp or computed_pp
         if given_prio != computed and pc is not None and spec.get("priorityClassName"):
             warnings.append(Warning_("PriorityClassChanged",
-                                     f"running pod was admitted with priority {given_prio} but PriorityClass "
-                                     f"{cls_name!r} now has value {computed}; the running pod keeps {given_prio}",
+                                     f"pod was admitted with priority {given_prio} but PriorityClass "
+                                     f"{cls_name!r} now has value {computed}; the pod keeps {given_prio}",
                                      f"Pod {ns}/{name}"))
     else:
         if given_prio is not None and given_prio != computed:
