@@ -28,7 +28,7 @@ from priocli.framework import (
 )
 from priocli.model import NEVER, Pod, PodDisruptionBudget
 from priocli.plugins import noderesources
-from priocli.scheduler import Diagnosis, Scheduler
+from priocli.scheduler import CycleState, Diagnosis, Scheduler
 
 NAME = "DefaultPreemption"
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
@@ -137,11 +137,13 @@ class Preemptor:
 
     # ------------------------------------------------------------------ dry run
 
-    def select_victims_on_node(self, pod: Pod, diag: Diagnosis, node_index: int) -> Candidate | Status:
+    def select_victims_on_node(self, pod: Pod, diag: Diagnosis | CycleState, node_index: int
+                               ) -> Candidate | Status:
         sched = self.sched
         view = self.state.view(node_index)
-        cycle = diag.cycle.copy() if diag.cycle is not None else None
-        assert cycle is not None
+        base = diag if isinstance(diag, CycleState) else diag.cycle
+        assert base is not None
+        cycle = base.copy()
         node = view.node
         potential = [p for p in view.pods if p.priority < pod.priority]
         if not potential:

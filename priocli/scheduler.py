@@ -154,6 +154,16 @@ class Scheduler:
             self._static[key] = cached
         return cached
 
+    def static_ok(self, pod: Pod) -> np.ndarray:
+        """Indices of the nodes that pass the static filters (the only ones that can ever fit the pod)."""
+        s = pod.spec
+        key = ("ok", s.tolerations, s.node_selector, s.required_node_affinity, s.node_name)
+        ok = self._static_scores.get(key)
+        if ok is None:
+            ok = np.nonzero(self._static_result(pod)[0] == SUCCESS)[0]
+            self._static_scores[key] = ok
+        return ok
+
     def static_status(self, pod: Pod, node_index: int) -> Status | None:
         codes, ids = self._static_result(pod)
         if codes[node_index] == SUCCESS:

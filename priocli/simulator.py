@@ -23,14 +23,15 @@ from priocli.errors import SimulationError
 from priocli.framework import format_fit_error
 from priocli.load.cluster import ClusterInput
 from priocli.load.workloads import replacement_pod_name
-from priocli.model import DEFAULT_SCHEDULER, Pod, PodDisruptionBudget, Warning_
+from priocli.model import DEFAULT_SCHEDULER, NEVER, Pod, PodDisruptionBudget, Warning_
 from priocli.plugins import schedulinggates
-from priocli.preemption import PreemptionResult, Preemptor
+from priocli.preemption import Candidate, PreemptionResult, Preemptor
 from priocli.result import Eviction, PodOutcome, SimulationResult
 from priocli.scheduler import Diagnosis, Scheduler, ScoreBreakdown
 from priocli.state import ClusterState, resource_names
 
 NO_NODES = "no nodes available to schedule pods"
+FREED_NODES_CHECKED = 32  # a skipped retry checks at most this many nodes; more: evaluate it fully
 START_OFFSET = 60.0
 RECREATING_CONTROLLERS = ("ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController")
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -200,19 +201,41 @@ class _Pass:
         After every change every pending pod is tried again, and most changes are bindings. For a
         pod without hard spread constraints or required pod affinity, a binding can only take room
         (resources, pod slots, host ports, anti-affinity matches) and never adds a preemption
-        candidate (a lower-priority pod bound to a node is removed again by the dry run). So unless
-        room was freed since its last evaluation (``state.free_events``: a pod left a node or a
-        nomination was withdrawn) and it holds no nomination, the retry fails again, sets no
-        nomination and changes nothing: only its queue timestamp moves, as here. Its message is
-        computed later (:meth:`_materialize_stale`), against the same state.
+        candidate (a lower-priority pod bound to a node is removed again by the dry run). So the
+        retry can only differ on nodes where room was freed since the pod last failed (a pod left,
+        a nomination was withdrawn: ``state.node_free``) among those its static filters accept
+        (when no required anti-affinity reaches beyond one node; else any freeing counts). If
+        it fits none of them and could preempt on none of them, and holds no nomination, the retry
+        fails again, nominates nothing and changes nothing: only its queue timestamp moves, as here.
+        Its message is computed later (:meth:`_materialize_stale`), against the same state.
         """
         pod = e.pod
-        if (not self.options.shortcuts or e.free_seen != self.state.free_events
-                or pod.uid in self.state.nominated_node
+        state = self.state
+        if (not self.options.shortcuts or e.free_seen < 0 or pod.uid in state.nominated_node
                 or pod.spec.topology_spread or pod.spec.pod_affinity_required
                 or pod.key in self.options.trace):
             return False
-        e.stale_version = self.state.version
+        if e.free_seen != state.free_events:
+            if state.wide_anti_affinity or state.wide_anti(pod):
+                return False  # room freed on one node can open others of its topology domain
+            ok = self.sched.static_ok(pod)
+            freed = ok[state.node_free[ok] > e.free_seen]
+            if freed.size:
+                if freed.size > FREED_NODES_CHECKED:
+                    return False
+                cycle, names, rejection = self.sched.pre_filter(pod)
+                if rejection is None:
+                    for i in freed.tolist():
+                        if names is not None and state.nodes[i].name not in names:
+                            continue
+                        if self.sched.filter_with_nominated(pod, cycle, state.view(i)) is None:
+                            return False
+                    if pod.preemption_policy != NEVER:
+                        for i in freed.tolist():
+                            if isinstance(self.preemptor.select_victims_on_node(pod, cycle, i), Candidate):
+                                return False
+            e.free_seen = state.free_events
+        e.stale_version = state.version
         e.timestamp = self.clock
         self.clock += 1
         self.unschedulable.append(pod.uid)

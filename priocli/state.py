@@ -15,6 +15,7 @@ from priocli.framework import NodeView
 from priocli.model import CPU, EPHEMERAL, MEMORY, PODS, Node, Pod
 
 BASE_RESOURCES = (CPU, MEMORY, EPHEMERAL)
+HOSTNAME = "kubernetes.io/hostname"
 
 
 def is_scalar_resource(name: str) -> bool:
@@ -69,6 +70,13 @@ class ClusterState:
         # withdrawn (or moved to another node by its pod binding elsewhere). Bindings and new
         # nominations only ever take room; see simulator._Pass for why this matters.
         self.free_events = 0
+        # Bound pods whose required anti-affinity spans more than their own node (a topology key
+        # other than a unique hostname): removing one can open other nodes of its domain.
+        hostnames = [nd.labels.get(HOSTNAME) for nd in nodes]
+        self.hostname_unique = None not in hostnames and len(set(hostnames)) == len(hostnames)
+        self.wide_anti_affinity = 0
+        self.node_free = np.zeros(n, dtype=np.int64)  # per node: free_events of its last freeing change
+        self.node_version = np.zeros(n, dtype=np.int64)  # per node: bumped on any change to it
         # Per priority level (sorted distinct priorities): requests and pod counts per node, so that
         # "what would removing every pod below priority p free" is a few array sums (preemption).
         self.levels = sorted(set(priorities))
@@ -152,11 +160,14 @@ class ClusterState:
         self.ns_pods.setdefault(pod.namespace, {})[pod.uid] = pod
         if pod.spec.pod_anti_affinity_required:
             self.anti_affinity_set[pod.uid] = pod
+            if self.wide_anti(pod):
+                self.wide_anti_affinity += 1
         if _has_affinity(pod):
             self.affinity_set[pod.uid] = pod
-        if self.nominated_node.get(pod.uid, node_index) != node_index:
-            self.free_events += 1  # its reservation on another node is released
-        self._drop_nomination(pod)
+        nom = self._drop_nomination(pod)
+        if nom is not None and nom != node_index:
+            self._freed(nom)  # its reservation on another node is released
+        self.node_version[node_index] += 1
         self.version += 1
 
     def remove(self, pod: Pod) -> int:
@@ -172,35 +183,51 @@ class ClusterState:
         self.nonzero[node_index, 1] -= pod.spec.nonzero_mem
         self.npods[node_index] -= 1
         del self.ns_pods[pod.namespace][pod.uid]
-        self.anti_affinity_set.pop(pod.uid, None)
+        if self.anti_affinity_set.pop(pod.uid, None) is not None and self.wide_anti(pod):
+            self.wide_anti_affinity -= 1
         self.affinity_set.pop(pod.uid, None)
         self._drop_nomination(pod)
-        self.free_events += 1
+        self._freed(node_index)
         self.version += 1
         return node_index
+
+    def wide_anti(self, pod: Pod) -> bool:
+        """Whether the pod's required anti-affinity reaches beyond its own node."""
+        return any(t.topology_key != HOSTNAME or not self.hostname_unique
+                   for t in pod.spec.pod_anti_affinity_required)
 
     # ------------------------------------------------------------------ nominations
 
     def nominate(self, pod: Pod, node_index: int) -> None:
-        if self._drop_nomination(pod):
-            self.free_events += 1
+        old = self._drop_nomination(pod)
+        if old is not None:
+            self._freed(old)
         self.nominated.setdefault(node_index, {})[pod.uid] = pod
         self.nominated_node[pod.uid] = node_index
+        self.node_version[node_index] += 1
 
     def clear_nomination(self, pod: Pod) -> None:
         """Withdraw the pod's nomination (nominatedNodeName cleared or overridden)."""
-        if self._drop_nomination(pod):
-            self.free_events += 1
+        old = self._drop_nomination(pod)
+        if old is not None:
+            self._freed(old)
 
-    def _drop_nomination(self, pod: Pod) -> bool:
+    def _drop_nomination(self, pod: Pod) -> int | None:
         ni = self.nominated_node.pop(pod.uid, None)
         if ni is None:
-            return False
+            return None
         d = self.nominated[ni]
         d.pop(pod.uid, None)
         if not d:
             del self.nominated[ni]
-        return True
+        self.node_version[ni] += 1
+        return ni
+
+    def _freed(self, node_index: int) -> None:
+        """Room may have been freed on the node (a pod left it, a reservation on it was withdrawn)."""
+        self.free_events += 1
+        self.node_free[node_index] = self.free_events
+        self.node_version[node_index] += 1
 
     def nominated_pods_for(self, node_index: int, pod: Pod) -> list[Pod]:
         """Pods nominated to the node with priority >= the pod's (pass 1 of the two-pass filter)."""
