@@ -108,6 +108,7 @@ class Preemptor:
         for i, pdb in enumerate(self.pdbs):
             self._pdbs_by_ns.setdefault(pdb.namespace, []).append(i)
         self._pdb_cache: dict[int, tuple[int, ...]] = {}
+        self._reprieve_cache: dict[tuple, dict[int, tuple[int, Candidate | Status]]] = {}
         if self.pdbs:
             self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
 
@@ -182,6 +183,44 @@ class Preemptor:
         return Candidate(node_index, victims, num_violations, reprieved, steps)
 
     # ------------------------------------------------------------------ resource-only fast path
+
+    def resources_could_help(self, pod: Pod, nodes: np.ndarray) -> bool:
+        """For a resource-only pod (see :meth:`_resource_only`) on nodes that pass its static filters:
+        whether it fits one of them now, or (if it may preempt) could preempt on one of them."""
+        state = self.state
+        req = state.requested[nodes].copy()
+        cnt = state.npods[nodes].copy()
+        if state.nominated:
+            for j, i in enumerate(nodes.tolist()):
+                for other in state.nominated_pods_for(i, pod):
+                    req[j] += state.vec(other)
+                    cnt[j] += 1
+        pairs = state.vec_pairs(pod)
+        alloc = state.alloc[nodes]
+        apods = state.alloc_pods[nodes]
+
+        def fits(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+            ok = c + 1 <= apods
+            for col, amount in pairs:
+                ok &= amount <= alloc[:, col] - r[:, col]
+            return ok
+
+        if fits(req, cnt).any():
+            return True
+        if pod.preemption_policy == NEVER:
+            return False
+        k = bisect.bisect_left(state.levels, pod.priority)
+        if k == 0:
+            return False
+        lower_cnt = state.level_npods[:k][:, nodes].sum(axis=0)
+        lower_req = state.level_requested[:k][:, nodes, :].sum(axis=0)
+        return bool((fits(req - lower_req, cnt - lower_cnt) & (lower_cnt > 0)).any())
+
+    def resource_only_pod(self, pod: Pod) -> bool:
+        """:meth:`_resource_only` decided before PreFilter runs."""
+        s = pod.spec
+        return not (s.host_ports or s.topology_spread or s.pod_affinity_required or s.pod_anti_affinity_required
+                    or self.state.anti_affinity_set)
 
     @staticmethod
     def _resource_only(pod: Pod, diag: Diagnosis) -> bool:
@@ -307,7 +346,24 @@ class Preemptor:
 
     def _reprieve_resources(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int, k: int
                             ) -> Candidate | Status:
-        """The reprieve loop of SelectVictimsOnNode when only NodeResourcesFit can change."""
+        """The reprieve loop of SelectVictimsOnNode when only NodeResourcesFit can change.
+
+        The outcome depends only on the node's pods and nominations (``state.node_version``) and on
+        the preemptor's priority and requests, so it is cached per (node, version, priority, requests):
+        a wave of replicas preempting over the same nodes re-evaluates only the nodes that changed.
+        """
+        state = self.state
+        key = (pod.priority, state.vec_pairs(pod))
+        version = int(state.node_version[i])
+        per_node = self._reprieve_cache.setdefault(key, {})
+        hit = per_node.get(i)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        res = self._reprieve_loop(pod, i, base_req, base_cnt)
+        per_node[i] = (version, res)
+        return res
+
+    def _reprieve_loop(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int) -> Candidate | Status:
         state = self.state
         pairs = state.vec_pairs(pod)
         alloc = [int(state.alloc[i, col]) for col, _ in pairs]

@@ -221,6 +221,11 @@ class _Pass:
             ok = self.sched.static_ok(pod)
             freed = ok[state.node_free[ok] > e.free_seen]
             if freed.size:
+                if self.preemptor.resource_only_pod(pod) and not state.nominated_node.get(pod.uid):
+                    if self.preemptor.resources_could_help(pod, freed):
+                        return False
+                    e.free_seen = state.free_events
+                    return self._skip(e)
                 if freed.size > FREED_NODES_CHECKED:
                     return False
                 cycle, names, rejection = self.sched.pre_filter(pod)
@@ -235,11 +240,14 @@ class _Pass:
                             if isinstance(self.preemptor.select_victims_on_node(pod, cycle, i), Candidate):
                                 return False
             e.free_seen = state.free_events
-        e.stale_version = state.version
+        return self._skip(e)
+
+    def _skip(self, e: _Entry) -> bool:
+        e.stale_version = self.state.version
         e.timestamp = self.clock
         self.clock += 1
-        self.unschedulable.append(pod.uid)
-        self.stale.append(pod.uid)
+        self.unschedulable.append(e.pod.uid)
+        self.stale.append(e.pod.uid)
         return True
 
     def _materialize_stale(self) -> None:
