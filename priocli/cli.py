@@ -565,6 +565,9 @@ def classes_command(
 MaxRerunsOpt = Annotated[int, typer.Option(
     "--max-reruns", metavar="N", min=0,
     help="What-if answers re-run the whole pass; stop after N re-runs (0: no what-if). Cut-short searches say so.")]
+WhatIfSecondsOpt = Annotated[float, typer.Option(
+    "--what-if-seconds", metavar="S", min=0,
+    help="Stop the what-if re-runs after S seconds (a pass of a large cluster takes seconds).")]
 
 
 @app.command()
@@ -583,6 +586,7 @@ def explain(
     output: OutputOpt = OutputFormat.table,
     no_color: NoColorOpt = False,
     max_reruns: MaxRerunsOpt = 40,
+    what_if_seconds: WhatIfSecondsOpt = 60.0,
 ) -> None:
     """Why POD runs where it runs, stays Pending or is evicted, and what would change that.
 
@@ -609,7 +613,7 @@ def explain(
         from priocli.api import load_cluster
 
         cluster_input = load_cluster(paths, cluster=cluster or [], stdin=stdin)
-    explanation = explain_pod(cluster_input, pod, max_reruns=max_reruns)
+    explanation = explain_pod(cluster_input, pod, max_reruns=max_reruns, what_if_seconds=what_if_seconds)
     if output is OutputFormat.json:
         from priocli.render.explain import render_explain_json
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime, timezone
@@ -67,7 +68,7 @@ from priocli.preemption import (
 )
 from priocli.preemption import NAME as PREEMPTION_NAME
 from priocli.quantity import format_bytes, format_cpu
-from priocli.result import PodOutcome, SimulationResult
+from priocli.result import SimulationResult
 from priocli.scheduler import STATIC_FILTERS, Diagnosis, Scheduler
 from priocli.simulator import RECREATING_CONTROLLERS, Attempt, Options, Simulation
 
@@ -80,6 +81,7 @@ FILTER_ORDER: tuple[str, ...] = (*(p.NAME for p in STATIC_FILTERS), nodeports.NA
 CODE_NAMES = {UNSCHEDULABLE: "Unschedulable", UNSCHEDULABLE_AND_UNRESOLVABLE: "UnschedulableAndUnresolvable"}
 MAX_USER_PRIORITY = 1_000_000_000  # the highest value a user-defined PriorityClass may have
 DEFAULT_MAX_RERUNS = 40  # what-if re-runs of the whole pass, all searches together
+DEFAULT_WHAT_IF_SECONDS = 60.0  # and the time they may take (one pass of a large cluster takes seconds)
 MAX_CAPACITY_SHAPES = 10  # node shapes tried for the capacity answer, smallest first
 MAX_PLACEMENT_FIXES = 4  # toleration / label changes verified, the ones opening most nodes first
 HOSTNAME = "kubernetes.io/hostname"
@@ -314,11 +316,12 @@ class PlacementFix:
 class WhatIf:
     reruns: int
     max_reruns: int
-    cut_short: bool
+    cut_short: bool  # a search stopped early: stopped_by says what stopped it
     capacity: CapacityWhatIf | None
     priority: PriorityWhatIf | None
     placement: list[PlacementFix]
     notes: list[str]
+    stopped_by: str | None = None  # "max-reruns" | "what-if-seconds"
 
 
 @dataclass(slots=True)
@@ -404,13 +407,13 @@ def _iso(t: float) -> str:
 # ====================================================================== finding the pod
 
 
-def resolve_pod(query: str, outcomes: Sequence[PodOutcome]) -> tuple[str, str | None]:
+def resolve_pod(query: str, pods: Sequence[Pod]) -> tuple[str, str | None]:
     """``namespace/name``, ``name``, or a workload (``deployment/web``, ``ns/job/x``) -> a pod key.
 
-    Returns the key and, for a workload, a sentence saying which of its pods was picked.
-    Raises :class:`PodNotFoundError` listing close matches.
+    Returns the key and, for a workload, a sentence saying which of its pods was picked (never a
+    replacement made during the pass). Raises :class:`PodNotFoundError` listing close matches.
     """
-    keys = [o.pod.key for o in outcomes]
+    keys = [p.key for p in pods]
     keyset = set(keys)
     if query in keyset:
         return query, None
@@ -421,7 +424,7 @@ def resolve_pod(query: str, outcomes: Sequence[PodOutcome]) -> tuple[str, str | 
             return same[0], None
         if len(same) > 1:
             raise PodNotFoundError(query, sorted(same), "the name is in several namespaces; give namespace/name")
-    workload = _resolve_workload(parts, outcomes)
+    workload = _resolve_workload(parts, pods)
     if workload is not None:
         return workload
     raise PodNotFoundError(query, close_matches(query, keys))
@@ -443,7 +446,7 @@ def close_matches(query: str, keys: Sequence[str], n: int = 5) -> list[str]:
     return out[:n]
 
 
-def _resolve_workload(parts: list[str], outcomes: Sequence[PodOutcome]) -> tuple[str, str] | None:
+def _resolve_workload(parts: list[str], all_pods: Sequence[Pod]) -> tuple[str, str] | None:
     if len(parts) == 2:
         namespace, (kind_word, name) = None, parts
     elif len(parts) == 3:
@@ -453,8 +456,8 @@ def _resolve_workload(parts: list[str], outcomes: Sequence[PodOutcome]) -> tuple
     kind = WORKLOAD_KINDS.get(kind_word.lower())
     if kind is None or not name:
         return None
-    pods = [o.pod for o in outcomes if o.initial != "replacement" and (namespace is None or o.pod.namespace == namespace)
-            and _owned_by(o.pod, kind, name)]
+    pods = [p for p in all_pods if p.replaces is None and (namespace is None or p.namespace == namespace)
+            and _owned_by(p, kind, name)]
     if not pods:
         return None
     pods.sort(key=lambda p: (p.namespace, p.name))
@@ -483,24 +486,34 @@ def _owned_by(pod: Pod, kind: str, name: str) -> bool:
 # ====================================================================== the explanation
 
 
-def explain_pod(cluster: ClusterInput, query: str, *, max_reruns: int = DEFAULT_MAX_RERUNS) -> Explanation:
-    """Explain one pod's outcome in the pass over ``cluster``; ``max_reruns`` caps the what-if passes (0: none)."""
-    input_keys = {p.key for p in cluster.pods}
-    guess = query if query in input_keys else None
-    base = _Run(cluster, [guess] if guess else [])
-    key, resolved = resolve_pod(query, base.result.outcomes)
+def explain_pod(cluster: ClusterInput, query: str, *, max_reruns: int = DEFAULT_MAX_RERUNS,
+                what_if_seconds: float | None = DEFAULT_WHAT_IF_SECONDS) -> Explanation:
+    """Explain one pod's outcome in the pass over ``cluster``.
+
+    ``max_reruns`` caps the what-if re-runs of the pass (0: none), ``what_if_seconds`` the time
+    they may take (None: no limit); a search stopped by either says it was cut short.
+    """
+    try:  # a pod of the input: trace it in the first pass already
+        key: str | None
+        key, resolved = resolve_pod(query, cluster.pods)
+    except PodNotFoundError:
+        key, resolved = None, None
+    base = _Run(cluster, [key] if key else [])
+    if key is None:  # a replacement created during the pass, or nothing (close matches then include those)
+        key, resolved = resolve_pod(query, [o.pod for o in base.result.outcomes])
     outcome = base.outcomes[key]
     trace = {key}
     if outcome.status == "evicted" and outcome.preempted_by:
         trace.add(outcome.preempted_by)
-    if trace != ({guess} if guess else set()):
+    if trace != set(base.sim.options.trace):
         base = _Run(cluster, trace)
-        outcome = base.outcomes[key]
-    return _Explainer(base, key, query, resolved, max_reruns).build()
+    deadline = None if what_if_seconds is None else time.perf_counter() + what_if_seconds
+    return _Explainer(base, key, query, resolved, max_reruns, deadline).build()
 
 
 class _Explainer:
-    def __init__(self, run: _Run, key: str, query: str, resolved: str | None, max_reruns: int) -> None:
+    def __init__(self, run: _Run, key: str, query: str, resolved: str | None, max_reruns: int,
+                 deadline: float | None = None) -> None:
         self.run = run
         self.key = key
         self.query = query
@@ -511,6 +524,8 @@ class _Explainer:
         self.max_reruns = max(0, max_reruns)
         self.reruns = 0
         self.cut_short = False
+        self.deadline = deadline
+        self.timed_out = False
 
     # ------------------------------------------------------------------ assembly
 
@@ -716,6 +731,8 @@ class _Explainer:
             if g is None:
                 g = groups[st] = NodeGroup("failed", ", ".join(st.reasons), st.plugin, CODE_NAMES.get(st.code), [])
             g.nodes.append(run.name(i))
+        for g in groups.values():
+            g.nodes.sort()
         not_candidates = sorted(groups.values(), key=lambda g: (-g.count, g.text))
         candidates = [self._candidate(c, p) for c in p.candidates]
         if p.nominated_node is None:
@@ -833,6 +850,9 @@ class _Explainer:
     # ------------------------------------------------------------------ what would change
 
     def _budget(self) -> bool:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            self.cut_short = self.timed_out = True
+            return False
         if self.reruns >= self.max_reruns:
             self.cut_short = True
             return False
@@ -872,7 +892,8 @@ class _Explainer:
         capacity = self._capacity() if wants_capacity else None
         priority = self._priority() if wants_priority else None
         placement = self._placement(full) if o.status == "pending" and full is not None else []
-        return WhatIf(self.reruns, self.max_reruns, self.cut_short, capacity, priority, placement, notes)
+        stopped = ("what-if-seconds" if self.timed_out else "max-reruns") if self.cut_short else None
+        return WhatIf(self.reruns, self.max_reruns, self.cut_short, capacity, priority, placement, notes, stopped)
 
     # ---- capacity
 
@@ -942,7 +963,7 @@ class _Explainer:
                           + ", ".join(r for r in requests if all(n.allocatable.get(r, 0) <= 0 for n in cluster.nodes))
                           + " is on no node")
             elif self.cut_short:
-                answer = f"no answer within the re-run budget ({self.max_reruns}) after {len(trials)} trials"
+                answer = f"no answer within the re-run budget after {len(trials)} trials"
             else:
                 answer = "adding a node like an existing one would not let it schedule without evictions"
                 blocked = sorted({t.added_node_verdict for t in trials if t.added_node_verdict and not
@@ -1156,6 +1177,8 @@ class _Explainer:
                 if st is None or st.plugin not in plugins:
                     opened.append(r.name(i))
         opened.sort()
+        for g in groups.values():
+            g.nodes.sort()
         after = sorted(groups.values(), key=lambda g: (g.verdict != "feasible", -g.count, g.text))
         n = len(names)
         answer = f"{change}: opens {len(opened)} of {n} node{'s' if n != 1 else ''}"

@@ -380,9 +380,16 @@ def test_capacity_scales_the_missing_resource() -> None:
 def test_rerun_budget_cuts_searches_short() -> None:
     e = explain_pod(fixture(HIERARCHY), "sandbox-7", max_reruns=1)
     w = e.what_if
-    assert w is not None and w.reruns == 1 and w.cut_short
+    assert w is not None and w.reruns == 1 and w.cut_short and w.stopped_by == "max-reruns"
     assert w.capacity is not None and w.capacity.count is None and "re-run budget" in (w.capacity.answer or "")
     assert w.priority is not None and w.priority.lowest is None and "cut short" in w.priority.answer
+
+
+def test_time_budget_cuts_searches_short() -> None:
+    e = explain_pod(fixture(NEVER), "critical-app", what_if_seconds=0)
+    w = e.what_if
+    assert w is not None and w.reruns == 0 and w.cut_short and w.stopped_by == "what-if-seconds"
+    assert w.priority is not None and w.priority.lowest is None
 
 
 # ------------------------------------------------------------------ replacements, workloads, never attempted

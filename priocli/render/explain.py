@@ -341,7 +341,9 @@ def _trial_text(tr: Trial) -> Text:
 def _what_if_tree(w: WhatIf) -> Tree:
     title = Text("What would change", style=HEAD)
     title.append(f"  (re-running the pass: {w.reruns} re-run{'s' if w.reruns != 1 else ''}", style=DIM)
-    if w.cut_short:
+    if w.stopped_by == "what-if-seconds":
+        title.append(", cut short: out of time (--what-if-seconds)", style=WAIT)
+    elif w.cut_short:
         title.append(f", cut short at --max-reruns {w.max_reruns}", style=WAIT)
     title.append(")", style=DIM)
     tree = Tree(title)
