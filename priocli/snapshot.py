@@ -69,7 +69,7 @@ STATUS_KEPT: dict[str, frozenset[str]] = {
     "Pod": frozenset({"phase", "conditions", "startTime", "nominatedNodeName", "qosClass", "reason"}),
     "Node": frozenset({"capacity", "allocatable", "conditions", "images", "phase"}),
     "PodDisruptionBudget": frozenset({"currentHealthy", "desiredHealthy", "disruptionsAllowed",
-                                      "expectedPods", "disruptedPods", "conditions"}),
+                                      "expectedPods", "disruptedPods"}),
 }
 STATUS_NOISE = frozenset({"observedGeneration", "collisionCount", "currentRevision", "updateRevision",
                           "uncountedTerminatedPods"})

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 
@@ -125,6 +125,7 @@ class _Auth:
     """How the client authenticates, for error messages."""
 
     user: str | None = None
+    in_cluster: bool = False
     exec_command: str | None = None
     auth_provider: str | None = None
     logged: list[str] = field(default_factory=list)  # what the client logged while loading credentials
@@ -137,6 +138,8 @@ class _Auth:
         if self.auth_provider:
             return (f"; the kubeconfig user {self.user!r} uses the {self.auth_provider!r} auth-provider, "
                     "whose token may have expired")
+        if self.in_cluster:
+            return "; check the pod's service account token"
         if self.user:
             return f"; check the credentials of the kubeconfig user {self.user!r}"
         return ""
@@ -319,7 +322,7 @@ def _make_client(kubeconfig: str | None, context: str | None,
     from kubernetes.config.kube_config import ENV_KUBECONFIG_PATH_SEPARATOR, load_kube_config
 
     cfg = Configuration()
-    try:
+    try:  # the client reads the files again: it resolves certificate paths relative to each file
         with _capture_root_log(auth.logged):
             load_kube_config(config_file=ENV_KUBECONFIG_PATH_SEPARATOR.join(paths), context=ctx_name,
                              client_configuration=cfg, persist_config=False)
@@ -341,7 +344,7 @@ def _in_cluster_client() -> tuple[ApiClient, str, str | None, _Auth]:
     except ConfigException as e:
         raise InputError(f"no kubeconfig found and the in-cluster configuration is unusable: {e}") from None
     _tune(cfg)
-    return ApiClient(cfg), cfg.host, None, _Auth(user="in-cluster service account")
+    return ApiClient(cfg), cfg.host, None, _Auth(in_cluster=True)
 
 
 def _tune(cfg: Any) -> None:
@@ -385,10 +388,7 @@ class _Conn:
         except Exception as e:
             if getattr(e, "status", None) == 410:
                 raise _Gone from None
-            err = self.explain(e, path, what)
-            if err is None:
-                raise
-            raise err from None
+            self._fail(e, path, what)
 
     def version(self) -> str | None:
         """``/version``'s gitVersion. Also the first contact, so that reachability, TLS and rejected
@@ -398,23 +398,21 @@ class _Conn:
         except Exception as e:
             if getattr(e, "status", None) in (403, 404):
                 return None
-            err = self.explain(e, "/version", None)
-            if err is None:
-                raise
-            raise err from None
+            self._fail(e, "/version", None)
         try:
             v = orjson.loads(body).get("gitVersion")
         except (orjson.JSONDecodeError, AttributeError):
             return None
         return v if isinstance(v, str) else None
 
-    def explain(self, e: BaseException, path: str, what: Resource | None) -> InputError | None:
-        """The one-line message for a failed request (None: not a failure we know, let it through)."""
+    def _fail(self, e: Exception, path: str, what: Resource | None) -> NoReturn:
+        """Raise the one-line InputError for a failed request (or ``e`` itself: not a failure we know)."""
         from kubernetes.client.exceptions import ApiException
 
-        if isinstance(e, ApiException):
-            return self._api_error(e, path, what)
-        return self._transport_error(e, path, what)
+        err = self._api_error(e, path, what) if isinstance(e, ApiException) else self._transport_error(e, path, what)
+        if err is None:
+            raise e
+        raise err from None
 
     # -- failures
 
