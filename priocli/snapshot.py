@@ -1,7 +1,7 @@
 """Write a cluster snapshot: one ``kind: List`` document with what the scheduler reads, nothing else.
 
 ``write_snapshot(objects, "cluster.json")`` keeps, of each object, what scheduling and priocli
-read (see ``docs/live.md``): managedFields, annotations, resourceVersion, generation, container
+read (see ``docs/live.md``): managedFields, annotations (but pod-deletion-cost), resourceVersion, generation, container
 env/command/probes, IPs, container statuses, config volumes, node addresses and the conditions
 nobody reads are dropped. The output is deterministic: objects in a fixed kind order (Namespace,
 Service, workloads, Pod) then by namespace and name, mapping keys sorted. It is written

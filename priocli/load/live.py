@@ -5,7 +5,8 @@ resource in :data:`RESOURCES`, plus ``/version``). ``docs/rbac.yaml`` grants exa
 
 Fast at 150,000 pods (see ``docs/live.md``): paginated lists of raw JSON parsed with orjson
 (never the client's typed models), the cyclic garbage collector off during the load, each page
-slimmed at once (managedFields and annotations dropped), lists fetched concurrently.
+slimmed at once (managedFields and all annotations but one dropped), lists fetched concurrently
+with the next page of each in flight while the current one is parsed.
 
 The ``kubernetes`` package is imported only inside functions: ``priocli --help`` must stay fast.
 """
