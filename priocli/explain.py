@@ -34,6 +34,7 @@ from priocli.framework import (
 from priocli.load.cluster import ClusterInput
 from priocli.model import (
     CPU,
+    EPHEMERAL,
     MEMORY,
     NEVER,
     PODS,
@@ -1122,7 +1123,7 @@ class _Explainer:
                                                                         pod.spec.tolerations):
                     taints.append(nodeunschedulable.UNSCHEDULABLE_TAINT)
                 taints += [t for t in node.taints if t.effect in tainttoleration.FILTER_EFFECTS
-                           and not tainttoleration.tolerated(t, pod.spec.tolerations)]
+                           and not tainttoleration.tolerated(t, pod.spec.tolerations) and t not in taints]
                 tol_groups.setdefault(tuple(taints), []).append(i)
             else:
                 fix = label_fix(pod, node)
@@ -1330,8 +1331,25 @@ def _quantity(resource: str, amount: int) -> str:
 
 
 def _describe_allocatable(alloc: dict[str, int], requests: dict[str, int]) -> str:
+    """For people: cpu, memory and the other resources the pod requests; long byte counts rounded."""
     keys = [CPU, MEMORY, *sorted(r for r in requests if r not in (CPU, MEMORY))]
-    return ", ".join(f"{_quantity(r, alloc[r])} {r}" for r in keys if r in alloc)
+    out = []
+    for r in keys:
+        if r not in alloc:
+            continue
+        text = _quantity(r, alloc[r])
+        in_bytes = r in (MEMORY, EPHEMERAL) or r.startswith("hugepages-")
+        if in_bytes and (len(text) > 6 or text.isdigit()):
+            text = _about_bytes(alloc[r])
+        out.append(f"{text} {r}")
+    return ", ".join(out)
+
+
+def _about_bytes(b: int) -> str:
+    for shift, suffix in ((40, "Ti"), (30, "Gi"), (20, "Mi"), (10, "Ki")):
+        if b >= 1 << shift:
+            return f"~{b / (1 << shift):.1f}{suffix}"
+    return str(b)
 
 
 __all__ = [

@@ -350,6 +350,18 @@ def test_label_that_opens_nodes() -> None:
     assert all(t.added_node_verdict and t.added_node_verdict.startswith("NodeAffinity") for t in cap.trials)
 
 
+def test_cordoned_node_and_its_toleration() -> None:
+    cordoned = node("node-c", taints=[{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}])
+    cordoned["spec"]["unschedulable"] = True
+    e = explain_pod(cluster(cordoned, pod("p")), "p")
+    assert e.nodes is not None and [(g.plugin, g.text) for g in e.nodes.groups] == [
+        ("NodeUnschedulable", "node(s) were unschedulable")]
+    assert e.what_if is not None
+    [fix] = e.what_if.placement  # the cordon's taint is the same one: one toleration, not two
+    assert fix.change == "tolerate node.kubernetes.io/unschedulable:NoSchedule (Exists)"
+    assert fix.opened == ["node-c"] and fix.trial is not None and fix.trial.runs
+
+
 def test_label_fix_per_operator() -> None:
     def fix_for(expr: dict[str, Any], labels: dict[str, str] | None = None) -> dict[str, str | None] | None:
         aff = {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
@@ -453,6 +465,47 @@ def test_name_in_two_namespaces_is_ambiguous() -> None:
     assert exc.value.matches == ["default/same", "other/same"]
 
 
+# ------------------------------------------------------------------ a realistic generated cluster
+
+
+def _generator() -> Any:
+    import importlib.util
+    import sys
+
+    name = "priocli_bench_generate"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, FIXTURES.parent / "benchmarks" / "generate.py")
+        assert spec and spec.loader
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules[name]
+
+
+def test_traced_answers_match_the_untraced_report(tmp_path: Any) -> None:
+    """Tracing a pod (exact preemption dry runs, no skipped retries) must not change the pass:
+    explain's message, eviction and reprieve story agree with what simulate reports."""
+    gen = _generator()
+    gen.generate(gen.shape_for("custom", 30, 600, 150), tmp_path, formats=("json",), seed=3)
+    ci = load_cluster([str(tmp_path / "snapshot.json"), str(tmp_path / "wave.json")])
+    report = simulate_cluster(ci)
+    pending = [o for o in report.outcomes if o.status == "pending" and o.initial != "replacement"][:5]
+    evicted = [o for o in report.outcomes if o.status == "evicted"][:5]
+    assert pending and evicted
+    for o in pending:
+        e = explain_pod(ci, o.pod.key, max_reruns=0)
+        assert e.message == o.message and e.attempts and e.attempts[-1].message == o.message
+        assert e.nodes is not None and sum(g.count for g in e.nodes.groups) == report.node_count
+    for o in evicted:
+        e = explain_pod(ci, o.pod.key, max_reruns=0)
+        ev = e.eviction
+        assert ev is not None and (ev.preemptor, ev.node) == (o.preempted_by, o.node)
+        assert ev.victim_step is not None and ev.victim_step.result == "victim" and ev.victim_step.reasons
+        assert ev.replacement == o.replaced_by
+        pre = explain_pod(ci, ev.preemptor, max_reruns=0)
+        assert o.pod.key in pre.preempted
+
+
 # ------------------------------------------------------------------ the command
 
 
@@ -510,6 +563,26 @@ def test_cli_cluster_overlay_and_no_input(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and "Outcome: evicted from node-a by default/critical-app" in out
     code, out, err = run_main(capsys, "explain", "minor-app")
     assert code == 2 and out == "" and err.startswith("error: explain needs inputs")
+
+
+def test_identical_attempts_are_collapsed() -> None:
+    import io
+
+    from rich.console import Console
+
+    from priocli.explain import AttemptSummary
+    from priocli.render.explain import _attempts_tree
+
+    e = explain_pod(fixture(NEVER), "critical-app", max_reruns=0)
+    msg = e.attempts[0].message
+    e.attempts = [AttemptSummary(c, "failed", None, False, [], msg) for c in (3, 7, 9)] + [
+        AttemptSummary(12, "scheduled", "node-a", False, [], None)]
+    console = Console(file=io.StringIO(), width=400, color_system=None)
+    console.print(_attempts_tree(e))
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines[0] == "Attempts (4)"
+    assert lines[1].startswith("├── cycles 3-9 (3 attempts, the same each time): failed: 0/1 nodes are available")
+    assert lines[2] == "└── cycle 12: scheduled on node-a"
 
 
 def test_colour_carries_meaning_on_a_terminal() -> None:

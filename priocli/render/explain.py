@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
     from priocli.explain import (
+        AttemptSummary,
         CandidateInfo,
         EvictionStory,
         Explanation,
@@ -115,14 +116,33 @@ def _section(console: Console, tree: RenderableType) -> None:
 # ------------------------------------------------------------------ attempts
 
 
+def _runs(attempts: Sequence[AttemptSummary]) -> list[list[AttemptSummary]]:
+    """Consecutive attempts with the same result, node and message, together."""
+    runs: list[list[AttemptSummary]] = []
+    for a in attempts:
+        last = runs[-1][-1] if runs else None
+        if last is not None and (last.result, last.node, last.message, last.victims) == (
+                a.result, a.node, a.message, a.victims) and a.result == "failed":
+            runs[-1].append(a)
+        else:
+            runs.append([a])
+    return runs
+
+
 def _attempts_tree(e: Explanation) -> Tree:
     n = len(e.attempts)
     tree = Tree(Text(f"Attempts ({n})", style=HEAD))
-    shown = e.attempts if n <= SHOW_ATTEMPTS else e.attempts[:2] + e.attempts[-(SHOW_ATTEMPTS - 2):]
-    for k, a in enumerate(shown):
-        if n > SHOW_ATTEMPTS and k == 2:
-            tree.add(Text(f"... {n - SHOW_ATTEMPTS} more attempts ...", style=DIM))
-        t = Text(f"cycle {a.cycle}: ")
+    runs = _runs(e.attempts)
+    shown = runs if len(runs) <= SHOW_ATTEMPTS else runs[:2] + runs[-(SHOW_ATTEMPTS - 2):]
+    for k, run in enumerate(shown):
+        if len(runs) > SHOW_ATTEMPTS and k == 2:
+            hidden = sum(len(r) for r in runs[2:-(SHOW_ATTEMPTS - 2)])
+            tree.add(Text(f"... {hidden} more attempts ...", style=DIM))
+        a = run[-1]
+        if len(run) == 1:
+            t = Text(f"cycle {a.cycle}: ")
+        else:
+            t = Text(f"cycles {run[0].cycle}-{a.cycle} ({len(run)} attempts, the same each time): ")
         if a.result == "scheduled":
             t.append(f"scheduled on {a.node}", style=GOOD)
             if a.nominated_node_first:
