@@ -597,3 +597,26 @@ def test_colour_carries_meaning_on_a_terminal() -> None:
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "\x1b[31mevicted\x1b[0m" in out  # the status, red
     assert re.search(r"\x1b\[31mvictim\x1b\[0m", out)  # the reprieve step that made it a victim, red
+
+
+def test_cli_live_current_state_with_the_change(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import priocli.load.live
+    from priocli.load.documents import read_paths
+    from priocli.load.live import LiveState
+
+    calls: list[tuple[str | None, str | None]] = []
+
+    def fake_load_live(*, kubeconfig: str | None, context: str | None, **_: object) -> LiveState:
+        calls.append((kubeconfig, context))
+        return LiveState([d.obj for d in read_paths([f"{BLOG}/cluster.yaml"])], "https://api.example:6443",
+                         context or "kind-dev")
+
+    monkeypatch.setattr(priocli.load.live, "load_live", fake_load_live)
+    code, out, err = run_main(capsys, "explain", "minor-app", "--context", "prod", f"{BLOG}/deploy.yaml",
+                              "-o", "json", "--max-reruns", "0")
+    assert code == 0 and calls == [(None, "prod")]
+    doc = json.loads(out)
+    assert doc["eviction"]["preemptor"] == "default/critical-app" and doc["pod"]["status"] == "evicted"
+    code, _, err = run_main(capsys, "explain", "minor-app", "--live", "--cluster", f"{BLOG}/cluster.yaml")
+    assert code == 2 and "exclusive" in err
