@@ -73,8 +73,18 @@ def test_multi_document_yaml_numbers_and_lines(tmp_path: Path) -> None:
 
 
 def test_empty_file_and_comment_only_file_give_nothing(tmp_path: Path) -> None:
-    assert read_paths([str(write(tmp_path / "a.yaml", ""))]) == []
-    assert read_paths([str(write(tmp_path / "b.yaml", "# nothing\n---\n"))]) == []
+    node = str(write(tmp_path / "node.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: a}\n"))
+    empty = str(write(tmp_path / "a.yaml", ""))
+    comments = str(write(tmp_path / "b.yaml", "# nothing\n---\n"))
+    assert [d.obj["kind"] for d in read_paths([empty, node, comments])] == ["Node"]
+
+
+def test_no_objects_at_all_is_an_error(tmp_path: Path) -> None:
+    """Like kubectl's "no objects passed to apply": an empty input is a mistake, not an empty cluster."""
+    empty = str(write(tmp_path / "a.yaml", ""))
+    comments = str(write(tmp_path / "b.yaml", "# nothing\n---\n"))
+    with pytest.raises(InputError, match=r"a\.yaml, .*b\.yaml: no Kubernetes objects in the input"):
+        read_paths([empty, comments])
 
 
 def test_yaml_scalars_resolve_like_go_yaml_v2() -> None:

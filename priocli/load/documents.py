@@ -121,7 +121,8 @@ def read_paths(
     ``stdin`` replaces ``sys.stdin.buffer`` for ``-``. ``max_file_bytes`` defaults to
     :func:`max_file_bytes_from_env`. A file reached twice (a directory and a file in it,
     symlinks) is read once. The cyclic garbage collector is paused while reading and the
-    result is ``gc.freeze()``-d (it has no reference cycles). Raises :class:`InputError`.
+    result is ``gc.freeze()``-d (it has no reference cycles). Raises :class:`InputError`,
+    also when the PATHs hold no object at all (an empty file is a mistake, not an empty cluster).
     """
     limit = max_file_bytes_from_env() if max_file_bytes is None else max_file_bytes
     if not paths:
@@ -146,6 +147,9 @@ def read_paths(
         # What was loaded lives until the pass ends and holds no reference cycles: move it out
         # of the collector's sight, or the next collections would walk all of it again.
         gc.freeze()
+    if not docs:  # like `kubectl apply -f empty.yaml`: "no objects passed to apply"
+        names = ", ".join(STDIN_NAME if p == "-" else p for p in paths)
+        raise InputError(f"{names}: no Kubernetes objects in the input (empty, or only comments and empty Lists)")
     return docs
 
 

@@ -19,6 +19,7 @@ from priocli.model import (
     BUILTIN_CLASSES,
     CPU,
     DEFAULT_SCHEDULER,
+    EPHEMERAL,
     MEMORY,
     NEVER,
     PREEMPT_LOWER,
@@ -49,6 +50,7 @@ NANO = 10**9
 
 MAX_USER_PRIORITY = 1_000_000_000
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MAX = 2**63 - 1  # the engine keeps amounts in int64 (cpu in millicores, the rest in units)
 
 # DefaultTolerationSeconds admission.
 DEFAULT_TOLERATIONS = (
@@ -110,6 +112,8 @@ def _int(ctx: Ctx, v: Any, path: str, default: int | None = None, *, lo: int = I
         return default
     if isinstance(v, bool) or not isinstance(v, int):
         if isinstance(v, float) and v.is_integer():
+            if not lo <= v <= hi:  # a YAML number beyond int64 arrives as a float: show it as written
+                raise ctx.error(path, f"{v!r} is out of range [{lo}, {hi}]")
             v = int(v)
         else:
             raise ctx.error(path, f"expected an integer, got {_tname(v)}")
@@ -194,8 +198,19 @@ def _resource_list(ctx: Ctx, v: Any, path: str) -> dict[str, int]:
     for k, val in m.items():
         if not isinstance(k, str) or not k:
             raise ctx.error(path, f"invalid resource name {k!r}")
-        out[k] = _quantity(ctx, val, f"{path}.{k}")
+        q = _quantity(ctx, val, f"{path}.{k}")
+        if k == CPU and to_milli(q) > INT64_MAX:  # MilliValue() must fit int64, as in Kubernetes
+            raise ctx.error(f"{path}.{k}", f'quantity "{val}" is too large (over {INT64_MAX} millicores)')
+        out[k] = q
     return out
+
+
+def _check_int64(ctx: Ctx, path: str, amounts: Mapping[str, int], what: str) -> None:
+    """Totals the engine stores in int64 columns must fit them (sums of containers can overflow)."""
+    for k, v in amounts.items():
+        if v > INT64_MAX:
+            unit = "millicores" if k == CPU else "bytes" if k in (MEMORY, EPHEMERAL) else "units"
+            raise ctx.error(path, f"{what} {k} is too large (over {INT64_MAX} {unit})")
 
 
 def _to_int_units(name: str, nanos: int) -> int:
@@ -490,6 +505,10 @@ def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> Pod
     requests = {k: _to_int_units(k, v) for k, v in req_nanos.items()}
     score = pod_requests(regular, init, overhead, defaults=True)
     nz_cpu, nz_mem = node_nonzero(regular, init, overhead)
+    _check_int64(ctx, f"{path}.containers", requests, "the pod's total request of")
+    _check_int64(ctx, f"{path}.containers", {CPU: max(nz_cpu, to_milli(score.get(CPU, 0))),
+                                              MEMORY: max(nz_mem, to_units(score.get(MEMORY, 0)))},
+                 "the pod's total request of")
 
     node_selector = _labels(ctx, spec.get("nodeSelector"), f"{path}.nodeSelector")
     affinity = _map(ctx, spec.get("affinity"), f"{path}.affinity")
