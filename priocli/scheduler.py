@@ -260,7 +260,11 @@ class Scheduler:
                 else:
                     keep.append(i)
             alive = np.array(keep, dtype=np.int64)
-        noderesources.filter_all(state, pod, alive, self.table, codes, ids)
+        # Nominated pods of >= priority (pass 1 of the two-pass filter): when only resources can
+        # differ between the passes, pass 1 decides and is one more vector term.
+        resource_only = cycle.spread is None and cycle.affinity is None and not pod.spec.host_ports
+        extra = self._nominated_extra(pod, alive) if resource_only and state.nominated else None
+        noderesources.filter_all(state, pod, alive, self.table, codes, ids, extra)
         alive = alive[codes[alive] == SUCCESS]
         if (cycle.spread is not None or cycle.affinity is not None) and alive.size:
             for i in alive.tolist():
@@ -271,7 +275,7 @@ class Scheduler:
                     codes[i] = st.code
                     ids[i] = self.table.id(st)
         # Nodes with nominated pods of >= priority: redo them with the two-pass filter.
-        if state.nominated:
+        if state.nominated and not resource_only:
             in_subset = set(subset.tolist()) if names is not None or only is not None else None
             for i in list(state.nominated):
                 if in_subset is not None and i not in in_subset:
@@ -286,6 +290,29 @@ class Scheduler:
                     codes[i] = st.code
                     ids[i] = self.table.id(st)
         return Diagnosis(codes, ids, cycle=cycle)
+
+    def _nominated_extra(self, pod: Pod, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Requests and counts of pods nominated to ``nodes`` with priority >= the pod's, or None."""
+        state = self.state
+        pos = None
+        extra_req = extra_cnt = None
+        for i in state.nominated:
+            others = state.nominated_pods_for(i, pod)
+            if not others:
+                continue
+            if pos is None:
+                pos = {int(x): j for j, x in enumerate(nodes.tolist())}
+                extra_req = np.zeros((nodes.size, len(state.resources)), dtype=np.int64)
+                extra_cnt = np.zeros(nodes.size, dtype=np.int64)
+            j = pos.get(i)
+            if j is None:
+                continue
+            for other in others:
+                extra_req[j] += state.vec(other)
+                extra_cnt[j] += 1
+        if extra_req is None or extra_cnt is None:
+            return None
+        return extra_req, extra_cnt
 
     def histogram(self, diag: Diagnosis, codes_filter: Iterable[int] = (UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE)
                   ) -> dict[str, int]:
@@ -356,7 +383,11 @@ class Scheduler:
             constraints = podtopologyspread.default_constraints(self.default_spread_selector(pod))
             require_all = False
         if constraints:
-            sc = podtopologyspread.score(pod, constraints, require_all, feasible_nodes, self.nodes, pods_on)
+            def ns_pods() -> Iterable[tuple[int, Pod]]:
+                where = state.where
+                return ((where[p.uid], p) for p in state.ns_pods.get(pod.namespace, {}).values())
+
+            sc = podtopologyspread.score(pod, constraints, require_all, feasible_nodes, self.nodes, ns_pods)
             if sc is not None:
                 out.plugins[podtopologyspread.NAME] = [s * podtopologyspread.WEIGHT for s in sc]
         # InterPodAffinity (weight 2).

@@ -51,16 +51,21 @@ def filter(state: ClusterState, pod: Pod, view: NodeView) -> Status | None:
 
 
 def filter_all(state: ClusterState, pod: Pod, candidates: np.ndarray, table: StatusTable,
-               codes: np.ndarray, reason_ids: np.ndarray) -> None:
-    """Vectorized fitsRequest over the nodes in ``candidates`` (indices); writes failures in place."""
+               codes: np.ndarray, reason_ids: np.ndarray,
+               extra: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """Vectorized fitsRequest over the nodes in ``candidates`` (indices); writes failures in place.
+
+    ``extra`` = (requests, pod counts) aligned with ``candidates`` to add first (nominated pods).
+    """
     if candidates.size == 0:
         return
     masks = []  # (bool array over candidates, reason)
-    too_many = state.npods[candidates] + 1 > state.alloc_pods[candidates]
+    npods = state.npods[candidates] if extra is None else state.npods[candidates] + extra[1]
+    too_many = npods + 1 > state.alloc_pods[candidates]
     masks.append((too_many, TOO_MANY_PODS))
     if not zero_request(state, pod):
         alloc = state.alloc[candidates]
-        req = state.requested[candidates]
+        req = state.requested[candidates] if extra is None else state.requested[candidates] + extra[0]
         for i, amount in state.vec_pairs(pod):
             masks.append((amount > alloc[:, i] - req[:, i], insufficient(state.resources[i])))
     fail_any = np.zeros(candidates.size, dtype=bool)

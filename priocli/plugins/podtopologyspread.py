@@ -93,12 +93,6 @@ def _included(c: Constraint, pod: Pod, node: Node) -> bool:
                 and tainttoleration.find_untolerated_taint(node.taints, pod.spec.tolerations) is not None)
 
 
-def _count(pods: Iterable[Pod], selector: Selector, namespace: str) -> int:
-    if selector.empty:
-        return 0
-    return sum(1 for p in pods if not p.terminating and p.namespace == namespace and selector.matches(p.labels))
-
-
 class _CriticalPaths:
     """The two smallest (value, count) pairs per topology key, maintained as upstream does."""
 
@@ -213,10 +207,24 @@ def filter(s: SpreadState | None, pod: Pod, node: Node) -> Status | None:
 
 
 def score(pod: Pod, constraints: list[Constraint], require_all: bool, feasible: Sequence[Node],
-          all_nodes: Sequence[Node], pods_on: Callable[[int], Iterable[Pod]]) -> list[int] | None:
-    """Normalized PodTopologySpread scores for ``feasible`` (None when the plugin skips)."""
+          all_nodes: Sequence[Node], pods_of_namespace: Callable[[], Iterable[tuple[int, Pod]]]
+          ) -> list[int] | None:
+    """Normalized PodTopologySpread scores for ``feasible`` (None when the plugin skips).
+
+    ``pods_of_namespace`` yields (node index, pod) for the bound pods of the incoming pod's
+    namespace: countPodsMatchSelector only ever counts those.
+    """
     if not constraints or not all_nodes:
         return None
+    # Matching pods per node, per constraint (same namespace, not terminating, selector matches).
+    per_node: list[dict[int, int]] = [{} for _ in constraints]
+    for node_index, p in pods_of_namespace():
+        if p.terminating:
+            continue
+        for ci, c in enumerate(constraints):
+            if not c.selector.empty and c.selector.matches(p.labels):
+                d = per_node[ci]
+                d[node_index] = d.get(node_index, 0) + 1
     ignored = set()
     pair_counts: dict[tuple[str, str], int] = {}
     topo_size = [0] * len(constraints)
@@ -238,13 +246,13 @@ def score(pod: Pod, constraints: list[Constraint], require_all: bool, feasible: 
     for node in all_nodes:
         if require_all and not _has_all_keys(node, constraints):
             continue
-        for c in constraints:
-            if not _included(c, pod, node):
-                continue
+        for ci, c in enumerate(constraints):
             pair = (c.key, node.labels.get(c.key, ""))
             if pair not in pair_counts:
                 continue
-            pair_counts[pair] += _count(pods_on(node.index), c.selector, pod.namespace)
+            n = per_node[ci].get(node.index, 0)
+            if n and _included(c, pod, node):
+                pair_counts[pair] += n
     raw: list[int | None] = []
     for node in feasible:
         if node.index in ignored:
@@ -256,7 +264,7 @@ def score(pod: Pod, constraints: list[Constraint], require_all: bool, feasible: 
             if value is None:
                 continue
             if c.key == HOSTNAME:
-                cnt = _count(pods_on(node.index), c.selector, pod.namespace)
+                cnt = per_node[i].get(node.index, 0)
             else:
                 cnt = pair_counts[(c.key, value)]
             total += cnt * weights[i] + (c.max_skew - 1)
