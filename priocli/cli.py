@@ -115,6 +115,15 @@ ContextOpt = Annotated[str | None, typer.Option(
     "--context", metavar="NAME", help="The kubeconfig context to read the current state from (implies --live).",
     show_default=False,
 )]
+RequestTimeoutOpt = Annotated[float, typer.Option(
+    "--request-timeout", metavar="SECONDS",
+    help="Live cluster: give up on an API request that has no answer after this long.",
+)]
+NamespaceOpt = Annotated[str | None, typer.Option(
+    "--namespace", "-n", metavar="NS",
+    help="Show only the pods of this namespace (and their evictions); the whole cluster is still simulated.",
+    show_default=False,
+)]
 
 
 # ------------------------------------------------------------------ shared helpers
@@ -201,8 +210,9 @@ def console_text(console: Console) -> str:
     return "\n".join(line.rstrip(" ") for line in text.split("\n"))
 
 
-def run_simulation(paths: Sequence[str], cluster: Sequence[str] = ()) -> SimulationResult:
-    """Load PATHs (``-`` = stdin), over the current state ``cluster`` if given, and run the what-if pass."""
+def run_simulation(paths: Sequence[str], cluster: Sequence[str] = (), current: Any = None) -> SimulationResult:
+    """Load PATHs (``-`` = stdin), over the current state ``cluster`` (files) or ``current``
+    (Documents of a live cluster) if given, and run the what-if pass."""
     from priocli.api import simulate_paths
     from priocli.errors import InputError
 
@@ -214,6 +224,8 @@ def run_simulation(paths: Sequence[str], cluster: Sequence[str] = ()) -> Simulat
         stdin = getattr(sys.stdin, "buffer", None)
         if stdin is None:
             raise InputError("-: standard input is closed")
+    if current is not None:
+        return simulate_paths(list(paths), current=current, stdin=stdin)
     if cluster:
         return simulate_paths(list(paths), cluster=list(cluster), stdin=stdin)
     return simulate_paths(list(paths), stdin=stdin)
@@ -299,7 +311,12 @@ def _one_line(text: str) -> str:
 @app.command()
 @cli_command
 def simulate(
-    paths: PathsArg,
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH",
+        help="YAML/JSON manifests or snapshots: files, directories (read recursively), or - for stdin. "
+             "With --cluster or a live cluster: the change.",
+        show_default=False,
+    )] = None,
     output: OutputOpt = OutputFormat.table,
     no_color: NoColorOpt = False,
     quiet: QuietOpt = False,
@@ -307,15 +324,37 @@ def simulate(
     fail_on: FailOnOpt = None,
     show_all: AllOpt = False,
     cluster: ClusterOpt = None,
+    live: LiveOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    request_timeout: RequestTimeoutOpt = 30.0,
+    namespace: NamespaceOpt = None,
 ) -> None:
     """Which pods would run, stay Pending or be evicted if PATHs were applied to the cluster they describe.
 
-    With --cluster, PATHs are the change applied to that current state.
+    With --cluster, or a live cluster (--live, --kubeconfig, --context), PATHs are the change applied
+    to that current state. --namespace filters what is shown; --fail-on judges the whole cluster.
 
     Exit codes: 0 done (whatever the outcome), 1 a --fail-on policy was violated, 2 bad input or usage.
     """
+    from priocli.errors import InputError
+
     started = time.perf_counter()
-    result = run_simulation(paths, cluster or [])
+    paths = list(paths or [])
+    if not paths and not _live_wanted(live, kubeconfig, context):  # a live cluster alone: simulate it as it is
+        raise InputError("simulate needs PATH... (with --cluster: the change), or --live / --kubeconfig FILE")
+    _stdin_for([*(cluster or []), *paths])  # a missing PATH fails before a cluster is read
+    current = _current_state_docs(cluster or [], live, kubeconfig, context,
+                                  request_timeout=request_timeout, progress=not quiet)
+    live_seconds = time.perf_counter() - started
+    result = run_simulation(paths, cluster or [], current=current)
+    if current is not None:
+        result.timings["load"] = result.timings.get("load", 0.0) + live_seconds
+    shown = result
+    if namespace is not None:
+        from priocli.api import in_namespace
+
+        shown = in_namespace(result, namespace)
 
     render_started = time.perf_counter()
     text = ""
@@ -323,12 +362,15 @@ def simulate(
         if output is OutputFormat.json:
             from priocli.render.json import render_json
 
-            text = render_json(result)
+            text = render_json(shown)
         else:
             from priocli.render.table import render_table
 
             console = make_console(no_color=no_color)
-            render_table(result, console, show_all=show_all)
+            render_table(shown, console, show_all=show_all)
+            if namespace is not None:
+                console.print(f"namespace {namespace}: {len(shown.outcomes)} of {len(result.outcomes)} pods shown "
+                              "(the whole cluster was simulated)")
             text = console_text(console)
     render_seconds = time.perf_counter() - render_started
 
@@ -373,17 +415,20 @@ def _live_wanted(live: bool, kubeconfig: str | None, context: str | None) -> boo
 
 
 def _current_state_docs(cluster: Sequence[str], live: bool, kubeconfig: str | None,
-                        context: str | None) -> Any:
-    """The Documents of a live cluster when a live flag is given (None otherwise)."""
+                        context: str | None, *, request_timeout: float = 30.0, progress: bool = True) -> Any:
+    """The Documents of a live cluster when a live flag is given (None otherwise).
+
+    ``progress``: a progress display on stderr while reading, when stderr is a terminal (off with -q)."""
     from priocli.errors import InputError
 
     if not _live_wanted(live, kubeconfig, context):
         return None
     if cluster:
         raise InputError("--cluster and --live/--kubeconfig/--context are exclusive: give one current state")
-    from priocli.check import live_documents
+    from priocli.api import live_documents
 
-    return live_documents(kubeconfig=kubeconfig, context=context)
+    return live_documents(kubeconfig=kubeconfig, context=context, request_timeout=request_timeout,
+                          progress=progress)
 
 
 def _parse_writes(values: Sequence[str]) -> list[tuple[str, str]]:
@@ -434,6 +479,7 @@ def check(
     live: LiveOpt = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    request_timeout: RequestTimeoutOpt = 30.0,
     policy_file: Annotated[str | None, typer.Option(
         "--policy", metavar="FILE", help="A YAML policy file (kind: CheckPolicy); flags add to it.",
         show_default=False)] = None,
@@ -491,7 +537,8 @@ def check(
     policies = pol.resolve(flags, file_policies)
     writes = _parse_writes(write or [])
     stdin = _stdin_for([*(cluster or []), *paths])
-    current = _current_state_docs(cluster or [], live, kubeconfig, context)
+    current = _current_state_docs(cluster or [], live, kubeconfig, context,
+                                  request_timeout=request_timeout, progress=not quiet)
     result = run_check(paths, cluster=cluster or [], current=current, policies=policies, stdin=stdin)
 
     files = [(path, _render_check(result, f, no_color=True)) for f, path in writes]
@@ -519,6 +566,7 @@ def classes_command(
     live: LiveOpt = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    request_timeout: RequestTimeoutOpt = 30.0,
     output: OutputOpt = OutputFormat.table,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 1 when there is a finding of severity error or warning.")] = False,
@@ -537,7 +585,8 @@ def classes_command(
     if _live_wanted(live, kubeconfig, context):
         if paths:
             raise InputError("PATHs and --live/--kubeconfig/--context are exclusive: give one state")
-        docs = _current_state_docs([], live, kubeconfig, context)
+        docs = _current_state_docs([], live, kubeconfig, context, request_timeout=request_timeout,
+                                   progress=not quiet)
     elif paths:
         docs = read_documents(paths, _stdin_for(paths))
     else:
@@ -583,6 +632,10 @@ def explain(
     live: LiveOpt = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    request_timeout: RequestTimeoutOpt = 30.0,
+    namespace: Annotated[str | None, typer.Option(
+        "--namespace", "-n", metavar="NS", help="The namespace of POD (a name, or a workload such as deployment/web).",
+        show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
     no_color: NoColorOpt = False,
     max_reruns: MaxRerunsOpt = 40,
@@ -602,17 +655,13 @@ def explain(
     paths = list(paths or [])
     if not paths and not cluster and not _live_wanted(live, kubeconfig, context):
         raise InputError("explain needs inputs: PATH..., --cluster PATH, or --live / --kubeconfig FILE")
+    if namespace is not None:
+        pod = _pod_in_namespace(pod, namespace)
     stdin = _stdin_for([*(cluster or []), *paths])
-    current = _current_state_docs(cluster or [], live, kubeconfig, context)
-    if current is not None:
-        from priocli.load.cluster import build_cluster, overlay
-        from priocli.load.documents import read_paths
+    current = _current_state_docs(cluster or [], live, kubeconfig, context, request_timeout=request_timeout)
+    from priocli.api import load_cluster
 
-        cluster_input = build_cluster(overlay(current, read_paths(paths, stdin=stdin) if paths else []))
-    else:
-        from priocli.api import load_cluster
-
-        cluster_input = load_cluster(paths, cluster=cluster or [], stdin=stdin)
+    cluster_input = load_cluster(paths, cluster=cluster or [], current=current, stdin=stdin)
     explanation = explain_pod(cluster_input, pod, max_reruns=max_reruns, what_if_seconds=what_if_seconds)
     if output is OutputFormat.json:
         from priocli.render.explain import render_explain_json
@@ -624,6 +673,91 @@ def explain(
     console = make_console(no_color=no_color)
     render_explain(explanation, console)
     emit(console_text(console))
+
+
+class SnapshotFormat(str, enum.Enum):
+    json = "json"
+    yaml = "yaml"
+
+
+@app.command()
+@cli_command
+def snapshot(
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH",
+        help="Rewrite these files instead of reading a cluster (manifests, a kubectl dump, a snapshot; "
+             "- for stdin): stripped, sorted, and with --redact pseudonymized.", show_default=False)] = None,
+    live: LiveOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    request_timeout: RequestTimeoutOpt = 30.0,
+    out: Annotated[str | None, typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="Write to FILE (atomically) instead of stdout: YAML for .yaml/.yml, otherwise JSON.",
+        show_default=False)] = None,
+    fmt: Annotated[SnapshotFormat | None, typer.Option(
+        "--format", help="json or yaml (default: YAML for .yaml/.yml, otherwise JSON).", case_sensitive=False,
+        show_default=False)] = None,
+    redact: Annotated[bool, typer.Option(
+        "--redact", help="Replace names and label values with consistent pseudonyms (docs/live.md); "
+                         "the key is $PRIOCLI_REDACT_KEY, else derived from the input.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress display and no summary line on stderr.")] = False,
+) -> None:
+    """Write the current state of a cluster (read-only: --live, --kubeconfig, --context; the current
+    context by default) as one kind: List document that simulate --cluster reads back.
+
+    With PATHs, those files are rewritten the same way instead, e.g. to redact a kubectl dump.
+
+    Exit codes: 0 written, 2 bad input, usage, or the cluster could not be read.
+    """
+    from priocli.errors import InputError
+    from priocli.snapshot import write_snapshot
+
+    paths = list(paths or [])
+    if paths and _live_wanted(live, kubeconfig, context):
+        raise InputError("PATHs and --live/--kubeconfig/--context are exclusive: give one state")
+    if out is not None and out != "-":
+        directory = os.path.dirname(os.path.abspath(out))
+        if os.path.isdir(out):
+            raise InputError(f"cannot write snapshot {out}: it is a directory")
+        if not os.path.isdir(directory):
+            raise InputError(f"cannot write snapshot {out}: directory {directory} does not exist")
+    if paths:
+        from priocli.check import read_documents
+
+        objects = [d.obj for d in read_documents(paths, _stdin_for(paths))]
+        origin = ", ".join(paths)
+    else:
+        from priocli.load.live import load_live
+
+        state = load_live(kubeconfig=kubeconfig, context=context, request_timeout=request_timeout,
+                          progress=not quiet)
+        objects = state.objects
+        origin = f"{state.server} (context {state.context})" if state.context else f"{state.server} (in-cluster)"
+    write_snapshot(objects, out, fmt=fmt.value if fmt is not None else None, redact=redact)
+    if not quiet:
+        kinds: dict[str, int] = {}
+        for o in objects:
+            kinds[str(o.get("kind"))] = kinds.get(str(o.get("kind")), 0) + 1
+        nodes, pods = kinds.get("Node", 0), kinds.get("Pod", 0)
+        _stderr(f"snapshot: {nodes} node{'s' if nodes != 1 else ''}, {pods} pod{'s' if pods != 1 else ''} and "
+                f"{len(objects) - nodes - pods} other objects from {origin} written to "
+                f"{out if out not in (None, '-') else 'stdout'}{' (redacted)' if redact else ''}")
+
+
+def _pod_in_namespace(query: str, namespace: str) -> str:
+    """explain's POD with ``--namespace NS``: ``name`` -> ``NS/name``, ``deployment/web`` -> ``NS/deployment/web``;
+    a POD that names another namespace is a usage error."""
+    from priocli.errors import InputError
+    from priocli.explain import WORKLOAD_KINDS
+
+    parts = query.split("/")
+    if len(parts) == 1 or (len(parts) == 2 and parts[0].lower() in WORKLOAD_KINDS):
+        return f"{namespace}/{query}"
+    if parts[0] != namespace:
+        raise InputError(f"POD {query} is in namespace {parts[0]}, but --namespace is {namespace}")
+    return query
 
 
 @app.command()
