@@ -39,6 +39,7 @@ from priocli.model import (
     Node,
     Pod,
     PodDisruptionBudget,
+    PodSpecInfo,
     PriorityClass,
     Source,
     Warning_,
@@ -173,8 +174,9 @@ def build_cluster(docs: Sequence[Document]) -> ClusterInput:
     expansion = expand_workloads(docs, nodes, admission, by_kind.get("LimitRange", []))
     warnings.extend(expansion.warnings)
     pods: list[Pod] = []
+    spec_cache: dict[bytes, PodSpecInfo] = {}
     for d in expansion.pods:
-        parsed = parse_pod(d.obj, d.source, len(pods), admission)
+        parsed = parse_pod(d.obj, d.source, len(pods), admission, spec_cache)
         pods.append(parsed.pod)
         warnings.extend(parsed.warnings)
 

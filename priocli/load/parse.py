@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
+
 from priocli.errors import describe_object, field_error
 from priocli.model import (
     BUILTIN_CLASSES,
@@ -717,15 +719,38 @@ class PodParse:
     warnings: list[Warning_] = field(default_factory=list)
 
 
-def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission: Admission) -> PodParse:
+def _spec_info(ctx: Ctx, spec: Mapping[str, Any], cache: dict[bytes, PodSpecInfo] | None) -> PodSpecInfo:
+    """parse_pod_spec of the spec without its nodeName, shared by pods whose specs are identical.
+
+    The replicas of one template differ only in nodeName (kept on :class:`Pod`), so a 150,000-pod
+    snapshot parses a few hundred distinct specs; the key is the spec's canonical JSON.
+    """
+    rest = {k: v for k, v in spec.items() if k != "nodeName"}
+    if cache is None:
+        return parse_pod_spec(ctx, rest)
+    try:
+        key = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return parse_pod_spec(ctx, rest)
+    info = cache.get(key)
+    if info is None:
+        info = parse_pod_spec(ctx, rest)
+        cache[key] = info
+    return info
+
+
+def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission: Admission,
+              spec_cache: dict[bytes, PodSpecInfo] | None = None) -> PodParse:
+    """An admitted :class:`Pod`. ``spec_cache`` shares the parsed spec among identical specs."""
     ctx, ns, name = object_ctx(obj, source, namespaced=True)
     meta = _map(ctx, obj.get("metadata"), "metadata")
     labels = _labels(ctx, meta.get("labels"), "metadata.labels")
     spec = _map(ctx, obj.get("spec"), "spec", required=True)
     status = _map(ctx, obj.get("status"), "status")
-    info = parse_pod_spec(ctx, spec)
+    node_name = _str(ctx, spec.get("nodeName"), "spec.nodeName")
+    info = _spec_info(ctx, spec, spec_cache)
     warnings: list[Warning_] = []
-    bound = bool(info.node_name)
+    bound = bool(node_name)
     # A pod read back from a cluster (bound, or carrying a uid or a phase) was admitted already:
     # its spec.priority is the value admission gave it then, whatever its class says now.
     admitted = bound or bool(meta.get("uid")) or bool(status.get("phase"))
@@ -805,7 +830,7 @@ def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission
     pod = Pod(
         uid=uid, namespace=ns, name=name, labels=labels, spec=info, priority=priority,
         priority_class_name=cls_name or None, preemption_policy=preemption_policy, phase=phase,
-        node_name=info.node_name,
+        node_name=node_name,
         nominated_node_name=_str(ctx, status.get("nominatedNodeName"), "status.nominatedNodeName"),
         start_time=start, terminating=terminating, disruption_target_by_scheduler=disruption_target,
         ready=ready, owner=owner, source=source,
