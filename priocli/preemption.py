@@ -22,6 +22,7 @@ from priocli.framework import (
     UNSCHEDULABLE,
     UNSCHEDULABLE_AND_UNRESOLVABLE,
     Status,
+    StatusTable,
     format_fit_error,
     unresolvable,
     unschedulable,
@@ -97,6 +98,44 @@ def pdb_violation_split(pods: Sequence[Pod], pdbs: Sequence[PodDisruptionBudget]
 
 def _matching(pod: Pod, pdbs: Sequence[PodDisruptionBudget]) -> tuple[int, ...]:
     return tuple(i for i, pdb in enumerate(pdbs) if pdb.selects(pod) and pod.name not in pdb.disrupted_pods)
+
+
+class DryRunStatuses:
+    """The status each dry-run node ended with: single entries, or whole arrays of interned ids."""
+
+    def __init__(self, table: StatusTable) -> None:
+        self.table = table
+        self.single: dict[int, Status] = {}
+        self.bulk: list[tuple[np.ndarray, np.ndarray]] = []  # (node indices, status ids)
+
+    def add(self, node: int, status: Status) -> None:
+        self.single[node] = status
+
+    def add_bulk(self, nodes: np.ndarray, ids: np.ndarray) -> None:
+        if nodes.size:
+            self.bulk.append((nodes, ids))
+
+    def __len__(self) -> int:
+        return len(self.single) + sum(n.size for n, _ in self.bulk)
+
+    def histogram(self) -> dict[str, int]:
+        hist: dict[str, int] = {}
+        for st in self.single.values():
+            for r in st.reasons:
+                hist[r] = hist.get(r, 0) + 1
+        for _, ids in self.bulk:
+            uniq, counts = np.unique(ids, return_counts=True)
+            for sid, c in zip(uniq.tolist(), counts.tolist(), strict=True):
+                for r in self.table.statuses[sid].reasons:
+                    hist[r] = hist.get(r, 0) + c
+        return hist
+
+    def as_dict(self) -> dict[int, Status]:
+        out = dict(self.single)
+        for nodes, ids in self.bulk:
+            for i, sid in zip(nodes.tolist(), ids.tolist(), strict=True):
+                out[i] = self.table.statuses[sid]
+        return out
 
 
 class Preemptor:
@@ -230,7 +269,7 @@ class Preemptor:
         return not pod.spec.host_ports and c is not None and c.spread is None and c.affinity is None
 
     def _dry_run_resources(self, pod: Pod, diag: Diagnosis, order: np.ndarray,
-                           statuses: dict[int, Status]) -> list[Candidate]:
+                           statuses: DryRunStatuses) -> list[Candidate]:
         """SelectVictimsOnNode for every potential node when only resources matter, without a
         per-pod dry run on nodes that cannot win.
 
@@ -248,8 +287,8 @@ class Preemptor:
         lower_cnt = state.level_npods[:k, nodes].sum(axis=0) if k else np.zeros(nodes.size, dtype=np.int64)
         no_victims = lower_cnt == 0
         nv = unresolvable(NAME, NO_VICTIMS)
-        for i in nodes[no_victims].tolist():
-            statuses[i] = nv
+        nv_nodes = nodes[no_victims]
+        statuses.add_bulk(nv_nodes, np.full(nv_nodes.size, sched.table.id(nv), dtype=np.int32))
         keep = ~no_victims
         # Nodes without a filter status (outside a PreFilterResult) may fail a static filter.
         static_codes, _ = sched._static_result(pod)
@@ -257,7 +296,7 @@ class Preemptor:
             i = int(nodes[idx])
             st = sched.static_status(pod, i)
             assert st is not None
-            statuses[i] = st
+            statuses.add(i, st)
             keep[idx] = False
         nodes = nodes[keep]
         lower_cnt = lower_cnt[keep]
@@ -292,16 +331,20 @@ class Preemptor:
         fit_all = fits(all_removed_req, all_removed_cnt)
         if not fit_all.all():
             # The dry run's status: NodeResourcesFit with every lower-priority pod removed.
-            for j in np.nonzero(~fit_all)[0].tolist():
-                i = int(nodes[j])
-                reasons = []
-                if all_removed_cnt[j] + 1 > alloc_pods[j]:
-                    reasons.append(noderesources.TOO_MANY_PODS)
-                if not noderesources.zero_request(state, pod):
-                    for col, amount in pairs:
-                        if amount > alloc[j, col] - all_removed_req[j, col]:
-                            reasons.append(noderesources.insufficient(state.resources[col]))
-                statuses[i] = unschedulable(noderesources.NAME, *reasons)
+            fail = np.nonzero(~fit_all)[0]
+            masks = [(all_removed_cnt[fail] + 1 > alloc_pods[fail], noderesources.TOO_MANY_PODS)]
+            if not noderesources.zero_request(state, pod):
+                for col, amount in pairs:
+                    masks.append((amount > alloc[fail, col] - all_removed_req[fail, col],
+                                  noderesources.insufficient(state.resources[col])))
+            bits = np.zeros(fail.size, dtype=np.int64)
+            for b, (m, _) in enumerate(masks):
+                bits |= m.astype(np.int64) << b
+            patterns, inverse = np.unique(bits, return_inverse=True)
+            ids = np.array([sched.table.id(unschedulable(noderesources.NAME, *(
+                r for b, (_, r) in enumerate(masks) if pat >> b & 1))) for pat in patterns.tolist()],
+                dtype=np.int32)
+            statuses.add_bulk(nodes[fail], ids[inverse])
         cand_idx = np.nonzero(fit_all)[0]
         if cand_idx.size == 0:
             return []
@@ -328,7 +371,7 @@ class Preemptor:
             if isinstance(res, Candidate):
                 exact.append(res)
             else:
-                statuses[int(nodes[cand_idx[j]])] = res
+                statuses.add(int(nodes[cand_idx[j]]), res)
         plain = np.nonzero(~pdb_nodes)[0]
         if plain.size == 0 and not exact:
             return []
@@ -421,7 +464,7 @@ class Preemptor:
         codes = diag.codes
         uu = np.nonzero(codes == UNSCHEDULABLE_AND_UNRESOLVABLE)[0]
         potential = np.nonzero((codes == UNSCHEDULABLE) | (codes == NO_STATUS))[0]
-        statuses: dict[int, Status] = {}
+        statuses = DryRunStatuses(self.sched.table)
         not_helpful = unresolvable(NAME, NOT_HELPFUL)
         if potential.size == 0:
             msg = format_fit_error(len(uu), {NOT_HELPFUL: len(uu)} if len(uu) else {})
@@ -436,24 +479,21 @@ class Preemptor:
                 if isinstance(res, Candidate):
                     candidates.append(res)
                 else:
-                    statuses[i] = res
+                    statuses.add(i, res)
         if not candidates:
-            hist: dict[str, int] = {}
-            for st in statuses.values():
-                for r in st.reasons:
-                    hist[r] = hist.get(r, 0) + 1
+            hist = statuses.histogram()
             if len(uu):
                 hist[NOT_HELPFUL] = hist.get(NOT_HELPFUL, 0) + len(uu)
             msg = format_fit_error(len(statuses) + len(uu), hist)
             res = PreemptionResult(None, [], f"preemption: {msg}", clear_nomination=True)
-            res.dry_run_statuses = statuses
-            for i in uu.tolist():
-                res.dry_run_statuses[i] = not_helpful
+            if exact:  # every node's dry-run status, for explain
+                res.dry_run_statuses = statuses.as_dict()
+                for i in uu.tolist():
+                    res.dry_run_statuses[i] = not_helpful
             return res
         best, eliminated = pick_one_node(candidates, lambda p: _start(self.state.start_of(p)))
-        res = PreemptionResult(best.node, best.victims, "", clear_nomination=False, candidates=candidates,
-                               eliminated=eliminated, dry_run_statuses=statuses)
-        return res
+        return PreemptionResult(best.node, best.victims, "", clear_nomination=False, candidates=candidates,
+                                eliminated=eliminated, dry_run_statuses=statuses.as_dict() if exact else {})
 
 
 def _earliest_start_of_highest(victims: Sequence[Pod], start_time: Callable[[Pod], float]) -> float:
