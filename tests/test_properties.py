@@ -10,6 +10,7 @@ Examples per property (``PRIOCLI_PROPERTY_SCALE=10`` multiplies them for a long 
 ==================================  ========
 test_invariants                     500
 test_same_input_same_bytes          100
+test_same_bytes_across_processes    12 (two subprocesses each)
 test_order_of_documents_and_files   100
 test_node_order_does_not_matter     150
 test_adding_an_empty_node           150
@@ -25,6 +26,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -265,6 +268,23 @@ def test_same_input_same_bytes(sc: Scenario) -> None:
     _, one_file = simulate(sc, split=False)
     assert one_file == first
     assert simulate_files([("all.json", json_list_text(sc.documents()))]) == first
+
+
+@examples(12)
+@given(scenarios())
+def test_same_bytes_across_processes(sc: Scenario) -> None:
+    """Byte-identical JSON from ``priocli simulate`` in fresh processes with different string
+    hash seeds: no set or dict order leaks into the report (in one process it cannot show)."""
+    _, expected = simulate(sc)
+    with workdir() as d:
+        paths = sc.write(d)
+        for seed in ("1", "2"):
+            env = {k: v for k, v in os.environ.items() if k not in ("PRIOCLI_DEBUG", "PRIOCLI_MAX_FILE_BYTES")}
+            env["PYTHONHASHSEED"] = seed
+            proc = subprocess.run([sys.executable, "-m", "priocli", "simulate", *paths, "-o", "json"],
+                                  capture_output=True, env=env, timeout=120, check=False)
+            assert proc.returncode == 0, proc.stderr
+            assert proc.stdout.decode("utf-8") == expected, f"PYTHONHASHSEED={seed} gives another report"
 
 
 @examples(100)
