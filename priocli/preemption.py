@@ -25,7 +25,6 @@ from priocli.framework import (
     StatusTable,
     format_fit_error,
     unresolvable,
-    unschedulable,
 )
 from priocli.model import NEVER, Pod, PodDisruptionBudget
 from priocli.plugins import noderesources
@@ -124,10 +123,10 @@ class DryRunStatuses:
             for r in st.reasons:
                 hist[r] = hist.get(r, 0) + 1
         for _, ids in self.bulk:
-            uniq, counts = np.unique(ids, return_counts=True)
-            for sid, c in zip(uniq.tolist(), counts.tolist(), strict=True):
+            counts = np.bincount(ids)
+            for sid in np.nonzero(counts)[0].tolist():
                 for r in self.table.statuses[sid].reasons:
-                    hist[r] = hist.get(r, 0) + c
+                    hist[r] = hist.get(r, 0) + int(counts[sid])
         return hist
 
     def as_dict(self) -> dict[int, Status]:
@@ -340,11 +339,8 @@ class Preemptor:
             bits = np.zeros(fail.size, dtype=np.int64)
             for b, (m, _) in enumerate(masks):
                 bits |= m.astype(np.int64) << b
-            patterns, inverse = np.unique(bits, return_inverse=True)
-            ids = np.array([sched.table.id(unschedulable(noderesources.NAME, *(
-                r for b, (_, r) in enumerate(masks) if pat >> b & 1))) for pat in patterns.tolist()],
-                dtype=np.int32)
-            statuses.add_bulk(nodes[fail], ids[inverse])
+            statuses.add_bulk(nodes[fail], noderesources.intern_patterns(bits, [r for _, r in masks],
+                                                                         sched.table))
         cand_idx = np.nonzero(fit_all)[0]
         if cand_idx.size == 0:
             return []
@@ -463,13 +459,15 @@ class Preemptor:
             return PreemptionResult(None, [], f"preemption: {reason}", clear_nomination=False)
         codes = diag.codes
         uu = np.nonzero(codes == UNSCHEDULABLE_AND_UNRESOLVABLE)[0]
-        potential = np.nonzero((codes == UNSCHEDULABLE) | (codes == NO_STATUS))[0]
+        potential_mask = (codes == UNSCHEDULABLE) | (codes == NO_STATUS)
+        potential = np.nonzero(potential_mask)[0]
         statuses = DryRunStatuses(self.sched.table)
         not_helpful = unresolvable(NAME, NOT_HELPFUL)
         if potential.size == 0:
             msg = format_fit_error(len(uu), {NOT_HELPFUL: len(uu)} if len(uu) else {})
             return PreemptionResult(None, [], f"preemption: {msg}", clear_nomination=True)
-        order = potential[np.argsort(self.sched.name_rank[potential], kind="stable")]
+        by_name = self.sched.by_name
+        order = by_name[potential_mask[by_name]]  # potential nodes in node name order
         candidates: list[Candidate] = []
         if not exact and self._resource_only(pod, diag):
             candidates = self._dry_run_resources(pod, diag, order, statuses)

@@ -118,6 +118,7 @@ class Scheduler:
         self.name_rank = np.empty(len(names), dtype=np.int64)
         self.name_rank[order] = np.arange(len(names))
         self.nodes_by_name = order
+        self.by_name = np.asarray(order, dtype=np.int64)
         self._image_spread = imagelocality.image_spread(self.nodes)
         self._has_images = bool(self._image_spread)
 
@@ -316,14 +317,17 @@ class Scheduler:
 
     def histogram(self, diag: Diagnosis, codes_filter: Iterable[int] = (UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE)
                   ) -> dict[str, int]:
-        mask = np.isin(diag.codes, list(codes_filter)) & (diag.reason_ids >= 0)
+        mask = np.zeros(diag.codes.size, dtype=bool)
+        for code in codes_filter:
+            mask |= diag.codes == code
+        mask &= diag.reason_ids >= 0
         hist: dict[str, int] = {}
         if not mask.any():
             return hist
-        uniq, counts = np.unique(diag.reason_ids[mask], return_counts=True)
-        for sid, c in zip(uniq.tolist(), counts.tolist(), strict=True):
+        counts = np.bincount(diag.reason_ids[mask])
+        for sid in np.nonzero(counts)[0].tolist():
             for reason in self.table.statuses[sid].reasons:
-                hist[reason] = hist.get(reason, 0) + c
+                hist[reason] = hist.get(reason, 0) + int(counts[sid])
         return hist
 
     def status(self, diag: Diagnosis, node_index: int) -> Status | None:

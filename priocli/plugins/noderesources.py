@@ -78,14 +78,23 @@ def filter_all(state: ClusterState, pod: Pod, candidates: np.ndarray, table: Sta
     for k, (m, _) in enumerate(masks):
         bits |= m.astype(np.int64) << k
     failing = np.nonzero(fail_any)[0]
-    patterns, inverse = np.unique(bits[failing], return_inverse=True)
-    ids = np.empty(patterns.size, dtype=np.int32)
-    for j, pat in enumerate(patterns.tolist()):
-        reasons = tuple(reason for k, (_, reason) in enumerate(masks) if pat >> k & 1)
-        ids[j] = table.id(unschedulable(NAME, *reasons))
     idx = candidates[failing]
     codes[idx] = 1
-    reason_ids[idx] = ids[inverse]
+    reason_ids[idx] = intern_patterns(bits[failing], [r for _, r in masks], table)
+
+
+def intern_patterns(bits: np.ndarray, reasons: list[str], table: StatusTable) -> np.ndarray:
+    """Status ids for NodeResourcesFit failures given as bit patterns over ``reasons``."""
+    if len(reasons) <= 12:  # a lookup table over every pattern present: O(n), no sort
+        present = np.nonzero(np.bincount(bits, minlength=1 << len(reasons)))[0]
+        lut = np.full(1 << len(reasons), -1, dtype=np.int32)
+        for pat in present.tolist():
+            lut[pat] = table.id(unschedulable(NAME, *(r for k, r in enumerate(reasons) if pat >> k & 1)))
+        return lut[bits]
+    patterns, inverse = np.unique(bits, return_inverse=True)
+    ids = np.array([table.id(unschedulable(NAME, *(r for k, r in enumerate(reasons) if pat >> k & 1)))
+                    for pat in patterns.tolist()], dtype=np.int32)
+    return ids[inverse]
 
 
 def least_allocated(state: ClusterState, pod: Pod, nodes: np.ndarray) -> np.ndarray:
