@@ -171,3 +171,13 @@ def test_json_report_is_stable_and_valid() -> None:
 
 def test_dumps_keeps_unicode_and_indents() -> None:
     assert dumps({"a": ["é"]}) == '{\n  "a": [\n    "é"\n  ]\n}'
+
+
+def test_dumps_matches_the_standard_library_byte_for_byte() -> None:
+    import json
+
+    from priocli.render.json import dumps
+
+    obj = {"pods": [{"name": "é-ü", "priority": -2147483648, "message": "a \u2028 b \x00", "node": None}],
+           "empty": [], "nested": {}, "flag": True, "big": 2**62}
+    assert dumps(obj) == json.dumps(obj, indent=2, ensure_ascii=False)
