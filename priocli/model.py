@@ -64,12 +64,13 @@ class LabelSelector:
             if labels.get(k) != v:
                 return False
         for r in self.match_expressions:
-            if not _label_requirement_matches(r, labels):
+            if not requirement_matches(r, labels):
                 return False
         return True
 
 
-def _label_requirement_matches(r: Requirement, labels: dict[str, str]) -> bool:
+def requirement_matches(r: Requirement, labels: dict[str, str]) -> bool:
+    """labels.Requirement.Matches for In, NotIn (absent key matches), Exists, DoesNotExist."""
     op = r.operator
     if op == "In":
         return r.key in labels and labels[r.key] in r.values

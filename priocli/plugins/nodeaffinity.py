@@ -6,7 +6,15 @@ import re
 from collections.abc import Sequence
 
 from priocli.framework import Status, unresolvable
-from priocli.model import Node, NodeSelectorTerm, Pod, PodSpecInfo, PreferredSchedulingTerm, Requirement
+from priocli.model import (
+    Node,
+    NodeSelectorTerm,
+    Pod,
+    PodSpecInfo,
+    PreferredSchedulingTerm,
+    Requirement,
+    requirement_matches,
+)
 
 NAME = "NodeAffinity"
 WEIGHT = 2
@@ -37,23 +45,16 @@ def _requirement_valid(r: Requirement) -> bool:
 
 
 def _label_requirement(r: Requirement, labels: dict[str, str]) -> bool:
-    op = r.operator
-    if op == "In":
-        return r.key in labels and labels[r.key] in r.values
-    if op == "NotIn":
-        return r.key not in labels or labels[r.key] not in r.values
-    if op == "Exists":
-        return r.key in labels
-    if op == "DoesNotExist":
-        return r.key not in labels
-    # Gt / Lt
+    if r.operator not in ("Gt", "Lt"):
+        return requirement_matches(r, labels)
+    # Gt / Lt: both sides base-10 int64
     if r.key not in labels:
         return False
     have = _parse_int64(labels[r.key])
     want = _parse_int64(r.values[0])
     if have is None or want is None:
         return False
-    return have > want if op == "Gt" else have < want
+    return have > want if r.operator == "Gt" else have < want
 
 
 def term_is_empty(term: NodeSelectorTerm) -> bool:
