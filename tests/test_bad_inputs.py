@@ -10,6 +10,11 @@ Cases that need a filesystem a repository cannot hold (non-UTF-8 and UTF-16 byte
 files and directories, symlink loops, unreadable files, files over the size limit, stdin)
 are built at run time in ``tmp_path`` (``RUNTIME_CASES``). A few cases also run as a real
 subprocess with stdout redirected to a file.
+
+``test_wrong_type_at_every_field`` then takes a manifest that uses every field priocli reads
+(``RICH``) and puts a value of the wrong type at each of its fields in turn (406 cases): each
+is refused naming the file, the document and the field, or, for the few fields priocli does
+not read (``NOT_READ``), accepted; none crashes.
 """
 
 from __future__ import annotations
@@ -17,14 +22,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from conftest import REPO
 
 import priocli.load.documents as documents
 from priocli.cli import main
+from priocli.errors import InputError
+from priocli.load.cluster import build_cluster
+from priocli.load.documents import read_bytes
+from priocli.simulator import Options, Simulation
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
@@ -288,3 +299,196 @@ def test_bad_input_as_a_process(case: str, tmp_path: Path) -> None:
     assert report.read_bytes() == b""
     names = [p.name for p in case_dir.iterdir() if p.suffix in MANIFEST]
     assert_refused(proc.returncode, b"", err, read_expect(case_dir), names)
+
+# ---------------------------------------------------------------- a wrong type at every field
+
+RICH = """apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: high}
+value: 1000
+preemptionPolicy: PreemptLowerPriority
+globalDefault: false
+description: important
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: node-a
+  labels: {zone: a}
+spec:
+  unschedulable: false
+  taints: [{key: k, value: v, effect: NoSchedule}]
+status:
+  allocatable: {cpu: "4", memory: 8Gi, pods: "110"}
+  images: [{names: [nginx], sizeBytes: 1000}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: pdb, namespace: default}
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {app: web}
+    matchExpressions: [{key: app, operator: In, values: [web]}]
+status:
+  disruptionsAllowed: 0
+  disruptedPods: {x: "2024-01-01T00:00:00Z"}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: default
+  labels: {app: web}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: rs, uid: u, controller: true}]
+  creationTimestamp: "2024-01-01T00:00:00Z"
+spec:
+  nodeName: node-a
+  priorityClassName: high
+  priority: 1000
+  preemptionPolicy: PreemptLowerPriority
+  schedulerName: default-scheduler
+  hostNetwork: false
+  containers:
+  - name: app
+    image: nginx
+    ports: [{containerPort: 80, hostPort: 8080, protocol: TCP, hostIP: 0.0.0.0}]
+    resources:
+      requests: {cpu: 100m, memory: 64Mi}
+      limits: {cpu: 200m, memory: 128Mi}
+  initContainers:
+  - name: init
+    restartPolicy: Always
+    resources: {requests: {cpu: 50m}}
+  overhead: {cpu: 10m}
+  tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule, tolerationSeconds: 10}]
+  nodeSelector: {zone: a}
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchExpressions: [{key: zone, operator: In, values: [a]}]
+          matchFields: [{key: metadata.name, operator: In, values: [node-a]}]
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 10
+        preference: {matchExpressions: [{key: zone, operator: Exists}]}
+    podAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - topologyKey: zone
+        labelSelector: {matchLabels: {app: web}}
+        namespaces: [default]
+        namespaceSelector: {matchLabels: {team: a}}
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 5
+        podAffinityTerm: {topologyKey: zone, labelSelector: {matchLabels: {app: db}}}
+  topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: zone
+    whenUnsatisfiable: DoNotSchedule
+    labelSelector: {matchLabels: {app: web}}
+    minDomains: 1
+    nodeAffinityPolicy: Honor
+    nodeTaintsPolicy: Ignore
+    matchLabelKeys: [app]
+  schedulingGates: []
+  volumes: [{name: v, persistentVolumeClaim: {claimName: c}}]
+status:
+  phase: Running
+  startTime: "2024-01-01T00:00:00Z"
+  nominatedNodeName: node-a
+  conditions: [{type: Ready, status: "True"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      priorityClassName: high
+      containers: [{name: c, resources: {requests: {cpu: 100m}}}]
+"""
+
+# Fields priocli does not read (their content, that is): a wrong type there is not its business.
+NOT_READ = ("status.disruptedPods.", "metadata.ownerReferences[0].apiVersion", "spec.volumes[0].persistentVolumeClaim")
+
+
+def _field_paths(obj: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    if prefix:
+        yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _field_paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _field_paths(v, (*prefix, i))
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _wrong_values(v: Any) -> tuple[Any, ...]:
+    if isinstance(v, dict):
+        return (["x"], "x")
+    if isinstance(v, list):
+        return ({"a": "b"}, "x")
+    if isinstance(v, bool):
+        return ("maybe", [1])
+    if isinstance(v, (int, float)):
+        return ("x", [1])
+    return ([1], {"a": 1})
+
+
+def _sweep_cases() -> list[tuple[int, tuple[str | int, ...], Any]]:
+    docs = list(yaml.safe_load_all(RICH))
+    cases = []
+    for i, doc in enumerate(docs):
+        for path in _field_paths(doc):
+            value: Any = doc
+            for part in path:
+                value = value[part]
+            cases.extend((i, path, bad) for bad in _wrong_values(value))
+    return cases
+
+
+SWEEP = _sweep_cases()
+
+
+def test_the_rich_manifest_is_valid() -> None:
+    cluster = build_cluster(read_bytes(RICH.encode(), "rich.yaml"))
+    assert len(cluster.nodes) == 1 and len(cluster.pods) == 3  # web and the Deployment's two
+
+
+@pytest.mark.parametrize(("doc", "path", "bad"), SWEEP,
+                         ids=[f"{d}:{_dotted(p)}={type(b).__name__}" for d, p, b in SWEEP])
+def test_wrong_type_at_every_field(doc: int, path: tuple[str | int, ...], bad: Any) -> None:
+    """Every field of a manifest that uses every field priocli reads, given a value of the wrong
+    type: refused with the file, the document and the field (or its parent) named, or -- only
+    for fields priocli does not read -- accepted; never a crash."""
+    docs = list(yaml.safe_load_all(RICH))
+    target = docs[doc]
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = bad
+    data = "".join("---\n" + yaml.safe_dump(d) for d in docs).encode()
+    dotted = _dotted(path)
+    try:
+        result = Simulation(build_cluster(read_bytes(data, "rich.yaml")), Options()).run()
+    except InputError as e:
+        message = str(e)
+        assert message.startswith(f"rich.yaml: document {doc + 1}"), message
+        parents = [_dotted(path[:j]) for j in range(1, len(path) + 1)]
+        assert any(f"{p}:" in message or f"{p}." in message or f"{p}[" in message or f'"{p}"' in message
+                   for p in parents), (
+            f"{dotted} not named in {message!r}")
+        assert "\n" not in message
+        return
+    result.report()
+    assert dotted.startswith(NOT_READ), f"{dotted} = {bad!r} was accepted"

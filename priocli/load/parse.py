@@ -554,10 +554,11 @@ def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> Pod
     unmodeled = []
     for i, vol in enumerate(_list(ctx, spec.get("volumes"), f"{path}.volumes")):
         vm = _map(ctx, vol, f"{path}.volumes[{i}]")
+        vname = _str(ctx, vm.get("name"), f"{path}.volumes[{i}].name") or str(i)
         for kind in ("persistentVolumeClaim", "ephemeral", "gcePersistentDisk", "awsElasticBlockStore",
                      "azureDisk", "rbd", "iscsi", "csi"):
             if vm.get(kind) is not None:
-                unmodeled.append(f"volume {vm.get('name', i)!s} ({kind})")
+                unmodeled.append(f"volume {vname} ({kind})")
     if spec.get("resourceClaims"):
         unmodeled.append("resourceClaims (dynamic resource allocation)")
 
@@ -816,11 +817,12 @@ def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission
     disruption_target = False
     for i, c in enumerate(_list(ctx, status.get("conditions"), "status.conditions")):
         cm = _map(ctx, c, f"status.conditions[{i}]")
-        ctype = cm.get("type")
-        cstatus = cm.get("status")
+        ctype = _str(ctx, cm.get("type"), f"status.conditions[{i}].type")
+        cstatus = _str(ctx, cm.get("status"), f"status.conditions[{i}].status")
+        reason = _str(ctx, cm.get("reason"), f"status.conditions[{i}].reason")
         if ctype == "Ready" and cstatus == "True":
             ready = True
-        if ctype == "DisruptionTarget" and cstatus == "True" and cm.get("reason") == "PreemptionByScheduler":
+        if ctype == "DisruptionTarget" and cstatus == "True" and reason == "PreemptionByScheduler":
             disruption_target = True
     start = _time(ctx, status.get("startTime"), "status.startTime")
     terminating = meta.get("deletionTimestamp") is not None
