@@ -217,7 +217,7 @@ def run_simulation(paths: Sequence[str], cluster: Sequence[str] = (), current: A
     from priocli.errors import InputError
 
     for path in [*cluster, *paths]:
-        if path != "-" and not os.path.exists(path):
+        if path != "-" and not os.path.lexists(path):  # a broken link: the loader says why
             raise InputError(f"{path}: no such file or directory")
     stdin = None
     if "-" in paths or "-" in cluster:
@@ -400,7 +400,7 @@ def _stdin_for(paths: Sequence[str]) -> Any:
     from priocli.errors import InputError
 
     for path in paths:
-        if path != "-" and not os.path.exists(path):
+        if path != "-" and not os.path.lexists(path):  # a broken link: the loader says why
             raise InputError(f"{path}: no such file or directory")
     if "-" not in paths:
         return None
