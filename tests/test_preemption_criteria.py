@@ -391,6 +391,30 @@ def test_higher_priority_pods_ignore_the_nomination(shortcuts: bool) -> None:
 
 
 @pytest.mark.parametrize("shortcuts", [True, False])
+def test_nominated_node_is_tried_first_and_taken_without_scoring(shortcuts: bool) -> None:
+    docs = [node("a"), node("b"), pod("busy", node="b", cpu="3")]
+    assert states(run(*docs, pod("p", cpu="1"), shortcuts=shortcuts))[PREEMPTOR] == ("running", "a")
+    nominated = pod("p", cpu="1", status={"nominatedNodeName": "b"})
+    assert states(run(*docs, nominated, shortcuts=shortcuts))[PREEMPTOR] == ("running", "b")
+    full = [node("a"), node("b"), pod("busy", node="b", cpu="4"), nominated]
+    assert states(run(*full, shortcuts=shortcuts))[PREEMPTOR] == ("running", "a")
+
+
+@pytest.mark.parametrize("shortcuts", [True, False])
+def test_terminating_pod_does_not_block_when_the_nominated_node_is_unresolvable(shortcuts: bool) -> None:
+    """The nominated node is now tainted (UU for the pod): the pod is eligible again and preempts
+    elsewhere, although its old victim is still terminating there."""
+    docs = [node("n1", cpu="2", taints=[taint("gone")]), node("n2", cpu="1"), *classes(0),
+            pod("t", node="n1", cls=cls(0), cpu="1", meta=TERMINATING, status=DISRUPTED),
+            victim("v", "n2", 0), preemptor(status={"nominatedNodeName": "n1"})]
+    result = run(*docs, shortcuts=shortcuts)
+    assert evicted(result) == [("default/v", "n2", PREEMPTOR)]
+    assert failures(result, PREEMPTOR) == [
+        "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {gone: }."]
+    assert states(result)[PREEMPTOR] == ("running", "n2")
+
+
+@pytest.mark.parametrize("shortcuts", [True, False])
 def test_preemptor_takes_its_nominated_node_next(shortcuts: bool) -> None:
     docs = [node("n1", cpu="1"), node("n2", cpu="1"), *classes(100),
             victim("v", "n1", 100), pod("top", node="n2", cls="pre", cpu="1"), preemptor()]
