@@ -7,7 +7,6 @@ containers] and scaled to 0..100. Init containers are not considered in v1.29.
 
 from __future__ import annotations
 
-import pytest
 from helpers import load, node, pod, run, states, trace
 
 from priocli.plugins import imagelocality
@@ -59,9 +58,6 @@ def test_another_tag_does_not_count() -> None:
     assert states(run(*docs))["default/p"] == ("running", "a")
 
 
-@pytest.mark.xfail(strict=True, reason="priocli appends :latest to untagged names in node.status.images; "
-                   "kube-scheduler keys ImageStates by the names exactly as the node reports them and only "
-                   "normalizes the pod's image, so an untagged node entry never matches")
 def test_node_image_names_are_taken_as_reported() -> None:
     docs = (node("a"), node("b", images=[("registry.example/app", 2000 * MB)]),
             pod("p", image="registry.example/app"))

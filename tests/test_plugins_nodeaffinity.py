@@ -155,11 +155,6 @@ def test_a_malformed_term_never_matches_but_others_are_tried(bad: dict) -> None:
     assert fits_on(affinity_pod(term(bad), term(expr("zone", "In", "b")))) == {"b"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "priocli checks only the operator's value count (and Gt/Lt integers); kube-scheduler builds each "
-    "term with labels.NewRequirement, which also rejects values that are not valid label values "
-    "(a leading '-' or '+', spaces, over 63 characters), so such a term never matches. The 1.29 API "
-    "server does not validate these values, so such pods exist."))
 @pytest.mark.parametrize("bad", [
     expr("size", "Gt", "-1"),  # an integer, but not a valid label value
     expr("size", "Lt", "+100"),

@@ -655,7 +655,8 @@ def parse_node(obj: Mapping[str, Any], source: Source | None, index: int) -> Nod
         imm = _map(ctx, im, f"status.images[{i}]")
         size = _int(ctx, imm.get("sizeBytes"), f"status.images[{i}].sizeBytes", 0, lo=0, hi=2**63 - 1) or 0
         for j, n in enumerate(_list(ctx, imm.get("names"), f"status.images[{i}].names")):
-            images[normalize_image(_str(ctx, n, f"status.images[{i}].names[{j}]"))] = size
+            # Keyed as the node reports them: only the pod's image gets ":latest" (ImageLocality).
+            images[_str(ctx, n, f"status.images[{i}].names[{j}]")] = size
     return Node(
         index=index, name=name, labels=labels, allocatable=allocatable, taints=tuple(taints),
         unschedulable=_bool(ctx, spec.get("unschedulable"), "spec.unschedulable"), images=images, source=source,

@@ -34,7 +34,25 @@ def _parse_int64(s: str) -> int | None:
     return v
 
 
+_LABEL_NAME = re.compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\Z")
+
+
+def _valid_label_value(v: str) -> bool:
+    return v == "" or (len(v) <= 63 and _LABEL_NAME.match(v) is not None)
+
+
+def _valid_label_key(k: str) -> bool:
+    prefix, _, name = k.rpartition("/")
+    if "/" in k and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return False
+    return 0 < len(name) <= 63 and _LABEL_NAME.match(name) is not None
+
+
 def _requirement_valid(r: Requirement) -> bool:
+    """labels.NewRequirement accepts it: valid key, values, and value count for the operator."""
+    if not _valid_label_key(r.key) or not all(_valid_label_value(v) for v in r.values):
+        return False
     if r.operator in ("In", "NotIn"):
         return len(r.values) > 0
     if r.operator in ("Exists", "DoesNotExist"):
