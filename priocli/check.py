@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from priocli.load.documents import Document
     from priocli.model import Pod, Source
 
-LIVE_PREFIX = "<live:"
 MAX_LISTED = 50  # violations listed per policy in the human and Markdown outputs
 
 
@@ -128,17 +127,6 @@ class CheckResult:
 
 
 # ------------------------------------------------------------------ inputs
-
-
-def live_documents(*, kubeconfig: str | None, context: str | None) -> list[Document]:
-    """The current state read from a live cluster, as Documents named ``<live:CONTEXT>``."""
-    from priocli.load.documents import Document
-    from priocli.load.live import load_live
-    from priocli.model import Source
-
-    state = load_live(kubeconfig=kubeconfig, context=context, progress=True)
-    name = f"{LIVE_PREFIX}{state.context or 'in-cluster'}>"
-    return [Document(obj, Source(file=name, document=i + 1)) for i, obj in enumerate(state.objects)]
 
 
 def read_documents(paths: Sequence[str], stdin: BinaryIO | None = None) -> list[Document]:
