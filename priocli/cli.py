@@ -6,7 +6,7 @@ This module only parses options and calls library functions: the work is done by
 Adding a command: write a function decorated with ``@app.command()`` and then
 ``@cli_command`` (the one error-handling wrapper: user errors -> ``error: ...`` and exit 2,
 unexpected errors -> one ``internal error`` line and exit 3, Ctrl-C -> 130), reuse the
-option types below (``PathsArg``, ``OutputOpt``, ``NoColorOpt`` ...) and finish with
+option types below (``OutputOpt``, ``NoColorOpt``, ``ClusterOpt`` ...) and finish with
 :func:`emit` so that nothing reaches stdout before the command has succeeded.
 
 Keep this module cheap to import (``priocli --help`` must start in well under 0.3 s):
@@ -76,11 +76,6 @@ def _parse_fail_on(values: list[str] | None) -> list[str]:
     return out
 
 
-PathsArg = Annotated[list[str], typer.Argument(
-    metavar="PATH",
-    help="YAML/JSON manifests or snapshots: files, directories (read recursively), or - for stdin.",
-    show_default=False,
-)]
 OutputOpt = Annotated[OutputFormat, typer.Option(
     "--output", "-o", help="table for people, json for tools (the report of spec/report.md).",
     case_sensitive=False,
