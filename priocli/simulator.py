@@ -100,6 +100,7 @@ class _Pass:
         self.heap: list[tuple[int, int, int]] = []  # (-priority, timestamp, uid)
         self.unschedulable: list[int] = []
         self.stale: list[int] = []  # pods whose last retry was skipped (see _unchanged_failure)
+        self.job_failures: dict[tuple[str, str], int] = {}  # (namespace, Job) -> evictions so far
         self.clock = len(c.pods)  # queue timestamps; failures take the next value
         starts = [p.start_time for p in c.pods if p.start_time is not None]
         self.next_start = (max(starts) if starts else 0.0) + START_OFFSET
@@ -380,7 +381,7 @@ class _Pass:
             job = (victim.namespace, owner.name)
             budget = self.cluster.job_restarts.get(job)
             if budget is not None:
-                failures: dict[tuple[str, str], int] = vars(self).setdefault("_job_failures", {})
+                failures = self.job_failures
                 failures[job] = failures.get(job, 0) + 1
                 if failures[job] > budget:
                     if failures[job] == budget + 1:
