@@ -19,6 +19,25 @@ class SimulationError(PriocliError):
     """The pass could not complete (for example it exceeded its iteration bound)."""
 
 
+def describe_type(v: object) -> str:
+    """How an error message names a value's type: "a string", "a mapping", "null"..."""
+    from collections.abc import Mapping
+
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, Mapping):
+        return "a mapping"
+    return type(v).__name__
+
+
 def describe_object(kind: str | None, namespace: str | None, name: str | None) -> str:
     """``Pod default/web``, ``Node n1``, or just the kind when the name is unknown."""
     if not kind:

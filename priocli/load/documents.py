@@ -64,7 +64,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from priocli.errors import InputError
+from priocli.errors import InputError, describe_type
 from priocli.model import Source
 from priocli.quantity import QuantityError, format_bytes, parse_quantity, to_units
 
@@ -1016,20 +1016,7 @@ class _YamlBuilder:
 # ---------------------------------------------------------------- objects and Lists
 
 
-def _describe(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, dict):
-        return "a mapping"
-    return type(v).__name__  # pragma: no cover
+_describe = describe_type
 
 
 def _flatten(obj: Any, source: Source, item_lines: list[int] | None) -> list[Document]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from priocli.errors import describe_object, field_error
+from priocli.errors import describe_object, describe_type, field_error
 from priocli.model import (
     BUILTIN_CLASSES,
     CPU,
@@ -132,20 +132,7 @@ def _bool(ctx: Ctx, v: Any, path: str, default: bool = False) -> bool:
     return v
 
 
-def _tname(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, Mapping):
-        return "a mapping"
-    return type(v).__name__
+_tname = describe_type
 
 
 def _labels(ctx: Ctx, v: Any, path: str) -> dict[str, str]:
