@@ -3,7 +3,6 @@ through the real kubernetes client and a generated kubeconfig. Nothing of the cl
 
 from __future__ import annotations
 
-import base64
 import gc
 import io
 import math
@@ -21,13 +20,13 @@ import pytest
 import trustme
 import yaml
 from fakeapi import FakeKubeAPI, make_cluster, running_objects
+from fakeapi.kubeconfig import TOKEN, kubeconfig
 
 from priocli.errors import InputError
 from priocli.load.live import METADATA_KEPT, RESOURCES, LiveState, load_live
 from priocli.snapshot import strip_object, write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "test-token"
 
 
 @pytest.fixture(scope="module")
@@ -53,23 +52,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     monkeypatch.delenv("KUBERNETES_SERVICE_PORT", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-
-def kubeconfig(path: Path, server: str, ca: trustme.CA | None, *, user: dict[str, Any] | None = None,
-               contexts: tuple[str, ...] = ("fake",), current: str | None = "fake") -> str:
-    cluster: dict[str, Any] = {"server": server}
-    if ca is not None:
-        cluster["certificate-authority-data"] = base64.b64encode(ca.cert_pem.bytes()).decode()
-    doc = {
-        "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": "fake-cluster", "cluster": cluster}],
-        "users": [{"name": "fake-user", "user": user if user is not None else {"token": TOKEN}}],
-        "contexts": [{"name": c, "context": {"cluster": "fake-cluster", "user": "fake-user"}} for c in contexts],
-    }
-    if current is not None:
-        doc["current-context"] = current
-    path.write_text(yaml.safe_dump(doc))
-    return str(path)
 
 
 def expected(cluster: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:

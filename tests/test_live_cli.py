@@ -9,7 +9,6 @@ from a JSON or YAML snapshot ``priocli snapshot`` wrote, or from the original ma
 
 from __future__ import annotations
 
-import base64
 import copy
 import io
 import json
@@ -24,10 +23,10 @@ import pytest
 import trustme
 import yaml
 from fakeapi import FakeKubeAPI
+from fakeapi.kubeconfig import TOKEN, kubeconfig
 
 from priocli.cli import main
 
-TOKEN = "test-token"
 T0 = "2024-05-01T10:00:00Z"
 Obj = dict[str, Any]
 
@@ -199,23 +198,6 @@ def files(tmp_path: Path) -> dict[str, str]:
 def api(ca: trustme.CA):
     with FakeKubeAPI(served(scenario()[0]), ca=ca, token=TOKEN) as server:
         yield server
-
-
-def kubeconfig(path: Path, server: str, ca: trustme.CA | None, *, user: dict[str, Any] | None = None,
-               contexts: tuple[str, ...] = ("fake",), current: str | None = "fake") -> str:
-    cluster: dict[str, Any] = {"server": server}
-    if ca is not None:
-        cluster["certificate-authority-data"] = base64.b64encode(ca.cert_pem.bytes()).decode()
-    doc = {
-        "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": "fake-cluster", "cluster": cluster}],
-        "users": [{"name": "fake-user", "user": user if user is not None else {"token": TOKEN}}],
-        "contexts": [{"name": c, "context": {"cluster": "fake-cluster", "user": "fake-user"}} for c in contexts],
-    }
-    if current is not None:
-        doc["current-context"] = current
-    path.write_text(yaml.safe_dump(doc))
-    return str(path)
 
 
 @pytest.fixture
