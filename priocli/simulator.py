@@ -66,6 +66,7 @@ class _Entry:
     outcome: PodOutcome
     timestamp: int
     free_seen: int = -1  # state.free_events when this pod last failed a real evaluation
+    ns_seen: int = -1  # state.ns_version of its namespace then (pods with hard spread constraints)
     stale_version: int = -1  # state.version when a retry was skipped (message to materialize), else -1
 
 
@@ -200,7 +201,7 @@ class _Pass:
         """Skip the evaluation of a retry that provably fails exactly as before, with no side effect.
 
         After every change every pending pod is tried again, and most changes are bindings. For a
-        pod without hard spread constraints or required pod affinity, a binding can only take room
+        pod without required pod affinity, a binding can only take room
         (resources, pod slots, host ports, anti-affinity matches) and never adds a preemption
         candidate (a lower-priority pod bound to a node is removed again by the dry run). So the
         retry can only differ on nodes where room was freed since the pod last failed (a pod left,
@@ -209,13 +210,18 @@ class _Pass:
         it fits none of them and could preempt on none of them, and holds no nomination, the retry
         fails again, nominates nothing and changes nothing: only its queue timestamp moves, as here.
         Its message is computed later (:meth:`_materialize_stale`), against the same state.
+
+        Hard spread constraints count only pods of the pod's own namespace (bound, and nominated
+        in pass 1 of the two-pass filter): while none of those came, went or was nominated
+        (``state.ns_version``), the skews are as before and the argument above holds for them too.
         """
         pod = e.pod
         state = self.state
         if (not self.options.shortcuts or e.free_seen < 0 or pod.uid in state.nominated_node
-                or pod.spec.topology_spread or pod.spec.pod_affinity_required
-                or pod.key in self.options.trace):
+                or pod.spec.pod_affinity_required or pod.key in self.options.trace):
             return False
+        if pod.spec.topology_spread and state.ns_version.get(pod.namespace, 0) != e.ns_seen:
+            return False  # a pod of its namespace came, went or was nominated: the skews may differ
         if e.free_seen != state.free_events:
             if state.wide_anti_affinity or state.wide_anti(pod):
                 return False  # room freed on one node can open others of its topology domain
@@ -328,6 +334,7 @@ class _Pass:
         e.timestamp = self.clock
         self.clock += 1
         e.free_seen = self.state.free_events
+        e.ns_seen = self.state.ns_version.get(e.pod.namespace, 0)
         e.stale_version = -1
         self.unschedulable.append(e.pod.uid)
         self.events.append({"cycle": self.cycle, "type": "FailedScheduling", "pod": e.pod.key, "message": message})

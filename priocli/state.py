@@ -86,6 +86,9 @@ class ClusterState:
         self.level_flagged = np.zeros((len(self.levels), n), dtype=np.int64)
         self.flag: Callable[[Pod], bool] | None = None  # e.g. "a PDB counts this pod" (preemption)
         self.bound_start: dict[int, float] = {}  # start times of pods bound during the pass
+        # Per namespace: bumped whenever one of its pods is bound, removed, nominated or loses its
+        # nomination (PodTopologySpread counts only pods of the incoming pod's namespace).
+        self.ns_version: dict[str, int] = {}
 
     def start_of(self, pod: Pod) -> float | None:
         """status.startTime: the input's, or the simulated one for pods bound during the pass."""
@@ -168,6 +171,7 @@ class ClusterState:
         if nom is not None and nom != node_index:
             self._freed(nom)  # its reservation on another node is released
         self.node_version[node_index] += 1
+        self._ns_changed(pod.namespace)
         self.version += 1
 
     def remove(self, pod: Pod) -> int:
@@ -188,8 +192,12 @@ class ClusterState:
         self.affinity_set.pop(pod.uid, None)
         self._drop_nomination(pod)
         self._freed(node_index)
+        self._ns_changed(pod.namespace)
         self.version += 1
         return node_index
+
+    def _ns_changed(self, namespace: str) -> None:
+        self.ns_version[namespace] = self.ns_version.get(namespace, 0) + 1
 
     def wide_anti(self, pod: Pod) -> bool:
         """Whether the pod's required anti-affinity reaches beyond its own node."""
@@ -205,6 +213,7 @@ class ClusterState:
         self.nominated.setdefault(node_index, {})[pod.uid] = pod
         self.nominated_node[pod.uid] = node_index
         self.node_version[node_index] += 1
+        self._ns_changed(pod.namespace)
 
     def clear_nomination(self, pod: Pod) -> None:
         """Withdraw the pod's nomination (nominatedNodeName cleared or overridden)."""
@@ -221,6 +230,7 @@ class ClusterState:
         if not d:
             del self.nominated[ni]
         self.node_version[ni] += 1
+        self._ns_changed(pod.namespace)
         return ni
 
     def _freed(self, node_index: int) -> None:
