@@ -146,6 +146,7 @@ class Preemptor:
         for i, pdb in enumerate(self.pdbs):
             self._pdbs_by_ns.setdefault(pdb.namespace, []).append(i)
         self._pdb_cache: dict[int, tuple[int, ...]] = {}
+        self._pdb_by_labels: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, ...]] = {}
         self._reprieve_cache: dict[tuple, dict[int, tuple[int, Candidate | Status]]] = {}
         if self.pdbs:
             self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
@@ -154,8 +155,17 @@ class Preemptor:
         """Indices of the PDBs preemption counts for ``pod`` (labels and PDBs are fixed during a pass)."""
         m = self._pdb_cache.get(pod.uid)
         if m is None:
-            m = tuple(i for i in self._pdbs_by_ns.get(pod.namespace, ())
-                      if self.pdbs[i].selects(pod) and pod.name not in self.pdbs[i].disrupted_pods)
+            in_ns = self._pdbs_by_ns.get(pod.namespace, ())
+            if not in_ns or not pod.labels:
+                m = ()
+            else:
+                # Pods of one template share namespace and labels: match the selectors once per label set.
+                key = (pod.namespace, tuple(pod.labels.items()))
+                sel = self._pdb_by_labels.get(key)
+                if sel is None:
+                    sel = tuple(i for i in in_ns if self.pdbs[i].selects(pod))
+                    self._pdb_by_labels[key] = sel
+                m = tuple(i for i in sel if pod.name not in self.pdbs[i].disrupted_pods) if sel else ()
             self._pdb_cache[pod.uid] = m
         return m
 

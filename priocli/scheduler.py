@@ -121,6 +121,7 @@ class Scheduler:
         self.by_name = np.asarray(order, dtype=np.int64)
         self._image_spread = imagelocality.image_spread(self.nodes)
         self._has_images = bool(self._image_spread)
+        self.spread_counts = podtopologyspread.SpreadCounts(state)
 
     # ---------------------------------------------------------------- namespaces
 
@@ -180,10 +181,7 @@ class Scheduler:
             return cycle, None, rejection
         state = self.state
         if pod.spec.topology_spread:
-            def ns_pods() -> Iterable[tuple[int, Pod]]:
-                where = state.where
-                return ((where[p.uid], p) for p in state.ns_pods.get(pod.namespace, {}).values())
-            cycle.spread = podtopologyspread.pre_filter(pod, self.nodes, ns_pods)
+            cycle.spread = podtopologyspread.pre_filter(pod, self.nodes, self.spread_counts)
         if pod.spec.pod_affinity_required or pod.spec.pod_anti_affinity_required or state.anti_affinity_set:
             where = state.where
             cycle.affinity = interpodaffinity.pre_filter(
@@ -293,21 +291,20 @@ class Scheduler:
         return Diagnosis(codes, ids, cycle=cycle)
 
     def _nominated_extra(self, pod: Pod, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """Requests and counts of pods nominated to ``nodes`` with priority >= the pod's, or None."""
+        """Requests and counts of pods nominated to ``nodes`` (ascending indices) with priority >= the
+        pod's, aligned with ``nodes``; None when there are none."""
         state = self.state
-        pos = None
         extra_req = extra_cnt = None
         for i in state.nominated:
             others = state.nominated_pods_for(i, pod)
             if not others:
                 continue
-            if pos is None:
-                pos = {int(x): j for j, x in enumerate(nodes.tolist())}
+            j = int(np.searchsorted(nodes, i))  # ``nodes`` is ascending
+            if j == nodes.size or nodes[j] != i:
+                continue
+            if extra_req is None or extra_cnt is None:
                 extra_req = np.zeros((nodes.size, len(state.resources)), dtype=np.int64)
                 extra_cnt = np.zeros(nodes.size, dtype=np.int64)
-            j = pos.get(i)
-            if j is None:
-                continue
             for other in others:
                 extra_req[j] += state.vec(other)
                 extra_cnt[j] += 1
@@ -387,11 +384,7 @@ class Scheduler:
             constraints = podtopologyspread.default_constraints(self.default_spread_selector(pod))
             require_all = False
         if constraints:
-            def ns_pods() -> Iterable[tuple[int, Pod]]:
-                where = state.where
-                return ((where[p.uid], p) for p in state.ns_pods.get(pod.namespace, {}).values())
-
-            sc = podtopologyspread.score(pod, constraints, require_all, feasible_nodes, self.nodes, ns_pods)
+            sc = podtopologyspread.score(pod, constraints, require_all, feasible, self.spread_counts)
             if sc is not None:
                 out.plugins[podtopologyspread.NAME] = [s * podtopologyspread.WEIGHT for s in sc]
         # InterPodAffinity (weight 2).

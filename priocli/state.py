@@ -89,6 +89,9 @@ class ClusterState:
         # Per namespace: bumped whenever one of its pods is bound, removed, nominated or loses its
         # nomination (PodTopologySpread counts only pods of the incoming pod's namespace).
         self.ns_version: dict[str, int] = {}
+        # Per namespace, once someone counts its pods (PodTopologySpread): every binding (+1) and
+        # removal (-1) since, as (node index, pod, delta), so counts are updated, not recomputed.
+        self.ns_log: dict[str, list[tuple[int, Pod, int]]] = {}
 
     def start_of(self, pod: Pod) -> float | None:
         """status.startTime: the input's, or the simulated one for pods bound during the pass."""
@@ -172,6 +175,9 @@ class ClusterState:
             self._freed(nom)  # its reservation on another node is released
         self.node_version[node_index] += 1
         self._ns_changed(pod.namespace)
+        log = self.ns_log.get(pod.namespace)
+        if log is not None:
+            log.append((node_index, pod, 1))
         self.version += 1
 
     def remove(self, pod: Pod) -> int:
@@ -193,6 +199,9 @@ class ClusterState:
         self._drop_nomination(pod)
         self._freed(node_index)
         self._ns_changed(pod.namespace)
+        log = self.ns_log.get(pod.namespace)
+        if log is not None:
+            log.append((node_index, pod, -1))
         self.version += 1
         return node_index
 

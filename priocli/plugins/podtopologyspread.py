@@ -10,12 +10,18 @@ to 0; the "critical paths" bookkeeping is reproduced with its quirks.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from priocli.framework import MAX_NODE_SCORE, Status, unresolvable, unschedulable
 from priocli.model import LabelSelector, Node, Pod, TopologySpreadConstraint
 from priocli.plugins import nodeaffinity, tainttoleration
+
+if TYPE_CHECKING:
+    from priocli.state import ClusterState
 
 NAME = "PodTopologySpread"
 WEIGHT = 2
@@ -150,33 +156,23 @@ class SpreadState:
             self.critical[c.key].update(pair[1], self.counts[pair])
 
 
-def pre_filter(pod: Pod, nodes: Sequence[Node], pods_of_namespace: Callable[[], Iterable[tuple[int, Pod]]]
-               ) -> SpreadState | None:
-    """Counts matching pods per domain. ``pods_of_namespace`` yields (node index, pod) for bound pods
-    of the incoming pod's namespace."""
+def pre_filter(pod: Pod, nodes: Sequence[Node], counter: SpreadCounts) -> SpreadState | None:
+    """Counts matching pods per domain (bound pods of the incoming pod's namespace, via ``counter``)."""
     constraints = build_constraints(pod, "DoNotSchedule")
     if not constraints:
         return None
     s = SpreadState(constraints)
     # Which (constraint, node) pairs count: nodes with every key, passing the inclusion policies.
-    eligible: dict[int, list[bool]] = {}
-    for node in nodes:
-        if not _has_all_keys(node, constraints):
+    eligible, pairs = counter.eligible(pod, constraints)
+    s.counts = dict.fromkeys(pairs, 0)
+    for ci, c in enumerate(constraints):
+        if c.selector.empty:
             continue
-        inc = [_included(c, pod, node) for c in constraints]
-        eligible[node.index] = inc
-        for c, ok in zip(constraints, inc, strict=True):
-            if ok:
-                s.counts.setdefault((c.key, node.labels[c.key]), 0)
-    for node_index, p in pods_of_namespace():
-        inc = eligible.get(node_index)
-        if inc is None or p.terminating:
-            continue
-        node = nodes[node_index]
-        for c, ok in zip(constraints, inc, strict=True):
-            if ok and not c.selector.empty and c.selector.matches(p.labels):
-                pair = (c.key, node.labels[c.key])
-                s.counts[pair] += 1
+        for node_index, n in counter.per_node(pod.namespace, c.selector).items():
+            inc = eligible.get(node_index)
+            if inc is not None and inc[ci]:
+                pair = (c.key, nodes[node_index].labels[c.key])
+                s.counts[pair] += n
     for key, _ in s.counts:
         s.domains[key] = s.domains.get(key, 0) + 1
     for c in constraints:
@@ -206,78 +202,141 @@ def filter(s: SpreadState | None, pod: Pod, node: Node) -> Status | None:
 # ---------------------------------------------------------------------------- scoring
 
 
-def score(pod: Pod, constraints: list[Constraint], require_all: bool, feasible: Sequence[Node],
-          all_nodes: Sequence[Node], pods_of_namespace: Callable[[], Iterable[tuple[int, Pod]]]
-          ) -> list[int] | None:
-    """Normalized PodTopologySpread scores for ``feasible`` (None when the plugin skips).
+def score(pod: Pod, constraints: list[Constraint], require_all: bool, feasible: np.ndarray,
+          counter: SpreadCounts) -> list[int] | None:
+    """Normalized PodTopologySpread scores for the ``feasible`` node indices (None when the plugin skips).
 
-    ``pods_of_namespace`` yields (node index, pod) for the bound pods of the incoming pod's
-    namespace: countPodsMatchSelector only ever counts those.
+    Counts are countPodsMatchSelector's: bound, non-terminating pods of the incoming pod's namespace.
+    The float arithmetic is kube-scheduler's, in the same order per node (float64 throughout).
     """
-    if not constraints or not all_nodes:
+    n = len(counter.nodes)
+    if not constraints or not n:
         return None
-    # Matching pods per node, per constraint (same namespace, not terminating, selector matches).
-    per_node: list[dict[int, int]] = [{} for _ in constraints]
-    for node_index, p in pods_of_namespace():
-        if p.terminating:
-            continue
-        for ci, c in enumerate(constraints):
-            if not c.selector.empty and c.selector.matches(p.labels):
-                d = per_node[ci]
-                d[node_index] = d.get(node_index, 0) + 1
-    ignored = set()
-    pair_counts: dict[tuple[str, str], int] = {}
-    topo_size = [0] * len(constraints)
-    for node in feasible:
-        if require_all and not _has_all_keys(node, constraints):
-            ignored.add(node.index)
-            continue
-        for i, c in enumerate(constraints):
-            if c.key == HOSTNAME:
-                continue
-            pair = (c.key, node.labels.get(c.key, ""))
-            if pair not in pair_counts:
-                pair_counts[pair] = 0
-                topo_size[i] += 1
-    weights = []
-    for i, c in enumerate(constraints):
-        size = len(feasible) - len(ignored) if c.key == HOSTNAME else topo_size[i]
-        weights.append(math.log(size + 2))
-    for node in all_nodes:
-        if require_all and not _has_all_keys(node, constraints):
-            continue
-        for ci, c in enumerate(constraints):
-            pair = (c.key, node.labels.get(c.key, ""))
-            if pair not in pair_counts:
-                continue
-            n = per_node[ci].get(node.index, 0)
-            if n and _included(c, pod, node):
-                pair_counts[pair] += n
-    raw: list[int | None] = []
-    for node in feasible:
-        if node.index in ignored:
-            raw.append(None)
-            continue
-        total = 0.0
-        for i, c in enumerate(constraints):
-            value = node.labels.get(c.key)
-            if value is None:
-                continue
-            if c.key == HOSTNAME:
-                cnt = per_node[i].get(node.index, 0)
-            else:
-                cnt = pair_counts[(c.key, value)]
-            total += cnt * weights[i] + (c.max_skew - 1)
-        raw.append(math.floor(total + 0.5))  # math.Round (half away from zero; scores are >= 0)
-    valid = [r for r in raw if r is not None]
-    lo = min(valid) if valid else 0
-    hi = max(valid) if valid else 0
-    out = []
-    for r in raw:
-        if r is None:
-            out.append(0)
-        elif hi == 0:
-            out.append(MAX_NODE_SCORE)
+    doms = [counter.domains(c.key) for c in constraints]  # (domain id per node, has the key)
+    if require_all:
+        has_all = np.ones(n, dtype=bool)
+        for _, has in doms:
+            has_all &= has
+        ignored = ~has_all[feasible]
+        kept = feasible[~ignored]
+    else:
+        ignored = np.zeros(feasible.size, dtype=bool)
+        kept = feasible
+    per_node = []
+    for c in constraints:
+        arr = np.zeros(n, dtype=np.int64)
+        if not c.selector.empty:
+            counts = counter.per_node(pod.namespace, c.selector)
+            if counts:
+                arr[np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))] = np.fromiter(
+                    counts.values(), dtype=np.int64, count=len(counts))
+        per_node.append(arr)
+    total = np.zeros(feasible.size, dtype=np.float64)
+    for c, (dom, has), cnt_per_node in zip(constraints, doms, per_node, strict=True):
+        if c.key == HOSTNAME:
+            weight = math.log(kept.size + 2)
+            cnt = cnt_per_node[feasible]
         else:
-            out.append(MAX_NODE_SCORE * (hi + lo - r) // hi)
-    return out
+            present = np.zeros(int(dom.max()) + 1 if dom.size else 0, dtype=bool)
+            present[dom[kept]] = True  # domains ("" for a missing key) among the scored nodes
+            weight = math.log(int(present.sum()) + 2)
+            counted = present[dom] & counter.included(pod, c)
+            if require_all:
+                counted &= has_all
+            pair_counts = np.bincount(dom[counted], weights=cnt_per_node[counted], minlength=present.size)
+            cnt = pair_counts[dom[feasible]]
+        total += np.where(has[feasible], cnt * weight + (c.max_skew - 1), 0.0)
+    raw = np.floor(total + 0.5).astype(np.int64)  # math.Round (half away from zero; scores are >= 0)
+    valid = raw[~ignored]
+    lo = int(valid.min()) if valid.size else 0
+    hi = int(valid.max()) if valid.size else 0
+    if hi == 0:
+        out = np.full(feasible.size, MAX_NODE_SCORE, dtype=np.int64)
+    else:
+        out = MAX_NODE_SCORE * (hi + lo - raw) // hi
+    out[ignored] = 0
+    return out.tolist()
+
+
+class SpreadCounts:
+    """What PodTopologySpread counts, cached: matching pods per node (kept current from the state's
+    per-namespace log of bindings and removals), domains per topology key and the inclusion policies
+    per pod shape (both depend only on node objects, fixed during a pass)."""
+
+    def __init__(self, state: ClusterState) -> None:
+        self.state = state
+        self.nodes = state.nodes
+        self._counts: dict[tuple[str, Selector], list] = {}  # -> [log position, {node: count}]
+        self._domains: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._included: dict[tuple, np.ndarray] = {}
+        self._eligible: dict[tuple, tuple[dict[int, list[bool]], list[tuple[str, str]]]] = {}
+
+    def per_node(self, namespace: str, selector: Selector) -> dict[int, int]:
+        """Bound, non-terminating pods of ``namespace`` matching ``selector``, per node index."""
+        state = self.state
+        log = state.ns_log.get(namespace)
+        if log is None:
+            log = state.ns_log[namespace] = []
+        entry = self._counts.get((namespace, selector))
+        if entry is None:
+            counts: dict[int, int] = {}
+            where = state.where
+            for p in state.ns_pods.get(namespace, {}).values():
+                if not p.terminating and selector.matches(p.labels):
+                    i = where[p.uid]
+                    counts[i] = counts.get(i, 0) + 1
+            self._counts[(namespace, selector)] = [len(log), counts]
+            return counts
+        pos, counts = entry
+        if pos < len(log):
+            for i, p, delta in log[pos:]:
+                if not p.terminating and selector.matches(p.labels):
+                    left = counts.get(i, 0) + delta
+                    if left:
+                        counts[i] = left
+                    else:
+                        del counts[i]
+            entry[0] = len(log)
+        return counts
+
+    def domains(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per node: an id of its value for ``key`` (a missing key shares the id of ""), and whether
+        it has the key."""
+        d = self._domains.get(key)
+        if d is None:
+            ids: dict[str, int] = {}
+            dom = np.fromiter((ids.setdefault(node.labels.get(key, ""), len(ids)) for node in self.nodes),
+                              dtype=np.int64, count=len(self.nodes))
+            has = np.fromiter((key in node.labels for node in self.nodes), dtype=bool, count=len(self.nodes))
+            d = self._domains[key] = (dom, has)
+        return d
+
+    def included(self, pod: Pod, c: Constraint) -> np.ndarray:
+        s = pod.spec
+        key = (c.node_affinity_policy, c.node_taints_policy, s.tolerations, s.node_selector,
+               s.required_node_affinity)
+        inc = self._included.get(key)
+        if inc is None:
+            inc = np.fromiter((_included(c, pod, node) for node in self.nodes), dtype=bool, count=len(self.nodes))
+            self._included[key] = inc
+        return inc
+
+    def eligible(self, pod: Pod, constraints: list[Constraint]) -> tuple[dict[int, list[bool]], list[tuple[str, str]]]:
+        """PreFilter: per node with every key, which constraints include it; and the domains counted."""
+        s = pod.spec
+        key = (tuple((c.key, c.node_affinity_policy, c.node_taints_policy) for c in constraints),
+               s.tolerations, s.node_selector, s.required_node_affinity)
+        hit = self._eligible.get(key)
+        if hit is None:
+            eligible: dict[int, list[bool]] = {}
+            pairs: dict[tuple[str, str], None] = {}
+            for node in self.nodes:
+                if not _has_all_keys(node, constraints):
+                    continue
+                inc = [_included(c, pod, node) for c in constraints]
+                eligible[node.index] = inc
+                for c, ok in zip(constraints, inc, strict=True):
+                    if ok:
+                        pairs.setdefault((c.key, node.labels[c.key]))
+            hit = self._eligible[key] = (eligible, list(pairs))
+        return hit
