@@ -236,13 +236,12 @@ class Preemptor:
         """For a resource-only pod (see :meth:`_resource_only`) on nodes that pass its static filters:
         whether it fits one of them now, or (if it may preempt) could preempt on one of them."""
         state = self.state
-        req = state.requested[nodes].copy()
-        cnt = state.npods[nodes].copy()
-        if state.nominated:
-            for j, i in enumerate(nodes.tolist()):
-                for other in state.nominated_pods_for(i, pod):
-                    req[j] += state.vec(other)
-                    cnt[j] += 1
+        req = state.requested[nodes]
+        cnt = state.npods[nodes]
+        load = state.nominated_load(pod)
+        if load is not None:
+            req = req + load[0][nodes]
+            cnt = cnt + load[1][nodes]
         pairs = state.vec_pairs(pod)
         alloc = state.alloc[nodes]
         apods = state.alloc_pods[nodes]
@@ -313,17 +312,12 @@ class Preemptor:
             return []
         cum_req = np.cumsum(state.level_requested[:k][:, nodes, :], axis=0)  # (k, n, R)
         cum_cnt = np.cumsum(state.level_npods[:k][:, nodes], axis=0)
-        base_req = state.requested[nodes].copy()
-        base_cnt = state.npods[nodes].copy()
-        if state.nominated:  # pass 1 of the two-pass filter: nominated pods of >= priority count
-            pos = {int(i): j for j, i in enumerate(nodes.tolist())}
-            for i in state.nominated:
-                j = pos.get(i)
-                if j is None:
-                    continue
-                for other in state.nominated_pods_for(i, pod):
-                    base_req[j] += state.vec(other)
-                    base_cnt[j] += 1
+        base_req = state.requested[nodes]
+        base_cnt = state.npods[nodes]
+        load = state.nominated_load(pod)
+        if load is not None:  # pass 1 of the two-pass filter: nominated pods of >= priority count
+            base_req = base_req + load[0][nodes]
+            base_cnt = base_cnt + load[1][nodes]
         pairs = state.vec_pairs(pod)
         alloc = state.alloc[nodes]
         alloc_pods = state.alloc_pods[nodes]

@@ -291,26 +291,12 @@ class Scheduler:
         return Diagnosis(codes, ids, cycle=cycle)
 
     def _nominated_extra(self, pod: Pod, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """Requests and counts of pods nominated to ``nodes`` (ascending indices) with priority >= the
-        pod's, aligned with ``nodes``; None when there are none."""
-        state = self.state
-        extra_req = extra_cnt = None
-        for i in state.nominated:
-            others = state.nominated_pods_for(i, pod)
-            if not others:
-                continue
-            j = int(np.searchsorted(nodes, i))  # ``nodes`` is ascending
-            if j == nodes.size or nodes[j] != i:
-                continue
-            if extra_req is None or extra_cnt is None:
-                extra_req = np.zeros((nodes.size, len(state.resources)), dtype=np.int64)
-                extra_cnt = np.zeros(nodes.size, dtype=np.int64)
-            for other in others:
-                extra_req[j] += state.vec(other)
-                extra_cnt[j] += 1
-        if extra_req is None or extra_cnt is None:
+        """Requests and counts of pods nominated to ``nodes`` with priority >= the pod's, aligned
+        with ``nodes``; None when there are none."""
+        load = self.state.nominated_load(pod)
+        if load is None:
             return None
-        return extra_req, extra_cnt
+        return load[0][nodes], load[1][nodes]
 
     def histogram(self, diag: Diagnosis, codes_filter: Iterable[int] = (UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE)
                   ) -> dict[str, int]:

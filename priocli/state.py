@@ -64,6 +64,7 @@ class ClusterState:
         self.affinity_set: dict[int, Pod] = {}  # bound pods with any pod (anti-)affinity
         self.nominated: dict[int, dict[int, Pod]] = {}  # node index -> uid -> pod
         self.nominated_node: dict[int, int] = {}  # pod uid -> node index
+        self._nominated_load: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}  # see nominated_load
         self._vec_cache: dict[int, tuple[tuple[tuple[int, int], ...], np.ndarray]] = {}
         self.version = 0  # bumped on every change, for caches
         # Bumped by every change that can free room for a pod: a pod leaving a node, a nomination
@@ -221,6 +222,7 @@ class ClusterState:
             self._freed(old)
         self.nominated.setdefault(node_index, {})[pod.uid] = pod
         self.nominated_node[pod.uid] = node_index
+        self._nominated_load.clear()
         self.node_version[node_index] += 1
         self._ns_changed(pod.namespace)
 
@@ -236,6 +238,7 @@ class ClusterState:
             return None
         d = self.nominated[ni]
         d.pop(pod.uid, None)
+        self._nominated_load.clear()
         if not d:
             del self.nominated[ni]
         self.node_version[ni] += 1
@@ -247,6 +250,35 @@ class ClusterState:
         self.free_events += 1
         self.node_free[node_index] = self.free_events
         self.node_version[node_index] += 1
+
+    def nominated_load(self, pod: Pod) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per node (full length): summed requests and count of the pods nominated there with
+        priority >= the pod's, the pod itself excepted (pass 1 of the two-pass filter); None if none.
+
+        Cached per priority until the nominations change (the pod's own nomination is then taken out).
+        """
+        if not self.nominated:
+            return None
+        key = pod.priority
+        cache = self._nominated_load
+        if key not in cache:
+            n, r = self.requested.shape
+            req = np.zeros((n, r), dtype=np.int64)
+            cnt = np.zeros(n, dtype=np.int64)
+            for i, pods in self.nominated.items():
+                for other in pods.values():
+                    if other.priority >= key:
+                        req[i] += self.vec(other)
+                        cnt[i] += 1
+            cache[key] = (req, cnt) if cnt.any() else None
+        load = cache[key]
+        own = self.nominated_node.get(pod.uid)
+        if load is None or own is None:
+            return load
+        req, cnt = load[0].copy(), load[1].copy()
+        req[own] -= self.vec(pod)
+        cnt[own] -= 1
+        return (req, cnt) if cnt.any() else None
 
     def nominated_pods_for(self, node_index: int, pod: Pod) -> list[Pod]:
         """Pods nominated to the node with priority >= the pod's (pass 1 of the two-pass filter)."""
