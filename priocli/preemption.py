@@ -137,6 +137,43 @@ class DryRunStatuses:
         return out
 
 
+NO_LOWER, NO_FIT, FITS = 0, 1, 2  # _Prescreen.kind
+
+
+class _Prescreen:
+    """Per node, for one preemptor shape (priority, requests): ``kind`` NO_LOWER (no lower-priority
+    pod), NO_FIT (does not fit even with every lower-priority pod removed; ``status`` is the
+    interned NodeResourcesFit status) or FITS; then ``top``, the priority of the lowest level whose
+    removal (with every level below) fits, and ``pdb``, whether a lower-priority pod is counted by
+    a PDB. ``ver`` is the node version the values were computed at (-1: never)."""
+
+    __slots__ = ("kind", "pdb", "status", "top", "ver")
+
+    def __init__(self, n: int) -> None:
+        self.ver = np.full(n, -1, dtype=np.int64)
+        self.kind = np.zeros(n, dtype=np.int8)
+        self.status = np.full(n, -1, dtype=np.int32)
+        self.top = np.zeros(n, dtype=np.int64)
+        self.pdb = np.zeros(n, dtype=bool)
+
+
+class _Reprieved:
+    """Per node, for one preemptor shape: the reprieve loop's result (``objs``) and, when it is a
+    candidate, the figures of pickOneNodeForPreemption's criteria 1-5 as arrays."""
+
+    __slots__ = ("count", "is_cand", "latest", "objs", "sum", "top", "ver", "viol")
+
+    def __init__(self, n: int) -> None:
+        self.ver = np.full(n, -1, dtype=np.int64)
+        self.is_cand = np.zeros(n, dtype=bool)
+        self.viol = np.zeros(n, dtype=np.int64)
+        self.top = np.zeros(n, dtype=np.int64)
+        self.sum = np.zeros(n, dtype=np.int64)
+        self.count = np.zeros(n, dtype=np.int64)
+        self.latest = np.zeros(n, dtype=np.float64)
+        self.objs: dict[int, Candidate | Status] = {}
+
+
 class Preemptor:
     def __init__(self, scheduler: Scheduler, pdbs: Sequence[PodDisruptionBudget]) -> None:
         self.sched = scheduler
@@ -147,7 +184,8 @@ class Preemptor:
             self._pdbs_by_ns.setdefault(pdb.namespace, []).append(i)
         self._pdb_cache: dict[int, tuple[int, ...]] = {}
         self._pdb_by_labels: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, ...]] = {}
-        self._reprieve_cache: dict[tuple, dict[int, tuple[int, Candidate | Status]]] = {}
+        self._reprieve_cache: dict[tuple, _Reprieved] = {}
+        self._prescreen_cache: dict[tuple, _Prescreen] = {}
         if self.pdbs:
             self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
 
@@ -276,41 +314,37 @@ class Preemptor:
         c = diag.cycle
         return not pod.spec.host_ports and c is not None and c.spread is None and c.affinity is None
 
-    def _dry_run_resources(self, pod: Pod, diag: Diagnosis, order: np.ndarray,
-                           statuses: DryRunStatuses) -> list[Candidate]:
-        """SelectVictimsOnNode for every potential node when only resources matter, without a
-        per-pod dry run on nodes that cannot win.
+    def _prescreen(self, pod: Pod, k: int, nodes: np.ndarray) -> _Prescreen:
+        """Per node of ``nodes`` (see :class:`_Prescreen`), from the per-level sums.
 
-        Exactness argument (resources only): removing every lower-priority pod either fits or not
-        (vectorized over nodes, per-priority sums). On a node that has no lower-priority pod counted
-        by a PDB, reprieving in MoreImportantPod order keeps every pod above the lowest level j* whose
-        removal (with all levels below) already fits, and evicts at least one pod at j*: its first
-        victim's priority (criterion 2) is levels[j*] and its PDB violations (criterion 1) are 0. Only
-        the nodes still tied after criteria 1 and 2 (and every node with PDB-counted pods) need the
-        exact reprieve loop; the remaining criteria then decide among them as usual.
+        The values depend only on the node (its pods and nominations: ``state.node_version``) and
+        on the preemptor's priority and requests; they are cached per (priority, requests) and
+        recomputed only for nodes changed since. A nominated preemptor (its own nomination is not
+        counted on its node) is computed afresh.
         """
+        state = self.state
+        n = len(state.nodes)
+        if pod.uid in state.nominated_node:
+            pre = _Prescreen(n)
+            self._fill_prescreen(pod, k, nodes, pre)
+            return pre
+        key = (pod.priority, state.vec_pairs(pod), len(state.levels))
+        pre = self._prescreen_cache.get(key)
+        if pre is None:
+            pre = self._prescreen_cache[key] = _Prescreen(n)
+        stale = nodes[pre.ver[nodes] != state.node_version[nodes]]
+        if stale.size:
+            self._fill_prescreen(pod, k, stale, pre)
+        return pre
+
+    def _fill_prescreen(self, pod: Pod, k: int, nodes: np.ndarray, pre: _Prescreen) -> None:
         state, sched = self.state, self.sched
-        k = bisect.bisect_left(state.levels, pod.priority)
-        nodes = order
-        lower_cnt = state.level_npods[:k, nodes].sum(axis=0) if k else np.zeros(nodes.size, dtype=np.int64)
-        no_victims = lower_cnt == 0
-        nv = unresolvable(NAME, NO_VICTIMS)
-        nv_nodes = nodes[no_victims]
-        statuses.add_bulk(nv_nodes, np.full(nv_nodes.size, sched.table.id(nv), dtype=np.int32))
-        keep = ~no_victims
-        # Nodes without a filter status (outside a PreFilterResult) may fail a static filter.
-        static_codes, _ = sched._static_result(pod)
-        for idx in np.nonzero(keep & (static_codes[nodes] != 0))[0].tolist():
-            i = int(nodes[idx])
-            st = sched.static_status(pod, i)
-            assert st is not None
-            statuses.add(i, st)
-            keep[idx] = False
-        nodes = nodes[keep]
-        lower_cnt = lower_cnt[keep]
-        if nodes.size == 0:
-            return []
-        cum_req = np.cumsum(state.level_requested[:k][:, nodes, :], axis=0)  # (k, n, R)
+        pre.ver[nodes] = state.node_version[nodes]
+        if k == 0:
+            pre.kind[nodes] = NO_LOWER
+            return
+        lower_req = state.level_requested[:k][:, nodes, :]
+        cum_req = np.cumsum(lower_req, axis=0) if k > 1 else lower_req  # (k, n, R)
         cum_cnt = np.cumsum(state.level_npods[:k][:, nodes], axis=0)
         base_req = state.requested[nodes]
         base_cnt = state.npods[nodes]
@@ -322,19 +356,20 @@ class Preemptor:
         alloc = state.alloc[nodes]
         alloc_pods = state.alloc_pods[nodes]
 
-        def fits(req: np.ndarray, cnt: np.ndarray, sel: np.ndarray | slice = slice(None)) -> np.ndarray:
-            ok = cnt + 1 <= alloc_pods[sel]
-            a = alloc[sel]
+        def fits(req: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+            ok = cnt + 1 <= alloc_pods
             for col, amount in pairs:
-                ok &= amount <= a[:, col] - req[:, col]
+                ok &= amount <= alloc[:, col] - req[:, col]
             return ok
 
         all_removed_req = base_req - cum_req[-1]
         all_removed_cnt = base_cnt - cum_cnt[-1]
         fit_all = fits(all_removed_req, all_removed_cnt)
-        if not fit_all.all():
+        kind = np.where(cum_cnt[-1] == 0, NO_LOWER, np.where(fit_all, FITS, NO_FIT)).astype(np.int8)
+        pre.kind[nodes] = kind
+        fail = np.nonzero(kind == NO_FIT)[0]
+        if fail.size:
             # The dry run's status: NodeResourcesFit with every lower-priority pod removed.
-            fail = np.nonzero(~fit_all)[0]
             masks = [(all_removed_cnt[fail] + 1 > alloc_pods[fail], noderesources.TOO_MANY_PODS)]
             if not noderesources.zero_request(state, pod):
                 for col, amount in pairs:
@@ -343,68 +378,131 @@ class Preemptor:
             bits = np.zeros(fail.size, dtype=np.int64)
             for b, (m, _) in enumerate(masks):
                 bits |= m.astype(np.int64) << b
-            statuses.add_bulk(nodes[fail], noderesources.intern_patterns(bits, [r for _, r in masks],
-                                                                         sched.table))
-        cand_idx = np.nonzero(fit_all)[0]
-        if cand_idx.size == 0:
-            return []
+            pre.status[nodes[fail]] = noderesources.intern_patterns(bits, [r for _, r in masks], sched.table)
         # Criterion 2 for nodes without PDB-counted lower pods: the lowest level whose removal fits.
-        # Nodes needing the exact loop: PDB-counted lower pods, or no filter status (may need no victim).
-        pdb_nodes = (state.level_flagged[:k][:, nodes[cand_idx]].sum(axis=0) > 0) | (
-            diag.codes[nodes[cand_idx]] == NO_STATUS)
-        first_fit = np.full(cand_idx.size, k - 1, dtype=np.int64)
-        undecided = np.ones(cand_idx.size, dtype=bool)
-        for lv in range(k):
-            ok = fits(base_req[cand_idx] - cum_req[lv][cand_idx], base_cnt[cand_idx] - cum_cnt[lv][cand_idx],
-                      cand_idx)
-            newly = undecided & ok
-            first_fit[newly] = lv
-            undecided &= ~ok
+        first_fit = np.full(nodes.size, k - 1, dtype=np.int64)
+        undecided = kind == FITS
+        for lv in range(k - 1):
             if not undecided.any():
                 break
+            ok = fits(base_req - cum_req[lv], base_cnt - cum_cnt[lv])
+            first_fit[undecided & ok] = lv
+            undecided &= ~ok
         levels = np.asarray(state.levels[:k], dtype=np.int64)
-        top_victim = levels[first_fit]
-        exact: list[Candidate] = []
-        for j in np.nonzero(pdb_nodes)[0].tolist():
-            res = self._reprieve_resources(pod, int(nodes[cand_idx[j]]), base_req[cand_idx[j]],
-                                           base_cnt[cand_idx[j]], k)
-            if isinstance(res, Candidate):
-                exact.append(res)
-            else:
-                statuses.add(int(nodes[cand_idx[j]]), res)
-        plain = np.nonzero(~pdb_nodes)[0]
-        if plain.size == 0 and not exact:
-            return []
-        best1 = 0 if plain.size else min(c.num_pdb_violations for c in exact)
-        exact = [c for c in exact if c.num_pdb_violations == best1]
-        best2 = min([*(c.victims[0].priority for c in exact), *top_victim[plain].tolist()])
-        exact = [c for c in exact if c.victims[0].priority == best2]
-        for j in plain[top_victim[plain] == best2].tolist():
-            res = self._reprieve_resources(pod, int(nodes[cand_idx[j]]), base_req[cand_idx[j]],
-                                           base_cnt[cand_idx[j]], k)
-            assert isinstance(res, Candidate)
-            exact.append(res)
-        exact.sort(key=lambda c: self.sched.name_rank[c.node])
-        return exact
+        pre.top[nodes] = levels[first_fit]
+        pre.pdb[nodes] = state.level_flagged[:k][:, nodes].sum(axis=0) > 0
 
-    def _reprieve_resources(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int, k: int
-                            ) -> Candidate | Status:
-        """The reprieve loop of SelectVictimsOnNode when only NodeResourcesFit can change.
+    def _dry_run_resources(self, pod: Pod, diag: Diagnosis, order: np.ndarray,
+                           statuses: DryRunStatuses) -> list[Candidate]:
+        """SelectVictimsOnNode for every potential node when only resources matter, and the winner of
+        pickOneNodeForPreemption among them, without a per-pod dry run on nodes that cannot win.
+
+        Exactness argument (resources only): removing every lower-priority pod either fits or not
+        (vectorized over nodes, per-priority sums). On a node that has no lower-priority pod counted
+        by a PDB, reprieving in MoreImportantPod order keeps every pod above the lowest level j* whose
+        removal (with all levels below) already fits, and evicts at least one pod at j*: its first
+        victim's priority (criterion 2) is levels[j*] and its PDB violations (criterion 1) are 0. Only
+        the nodes still tied after criteria 1 and 2 (and every node with PDB-counted pods) need the
+        exact reprieve loop, whose per-node figures for the remaining criteria are cached as arrays
+        (:class:`_Reprieved`). Returns the winning candidate only (``[]`` when there is none).
+        """
+        state, sched = self.state, self.sched
+        k = bisect.bisect_left(state.levels, pod.priority)
+        pre = self._prescreen(pod, k, order)
+        kind = pre.kind[order]
+        nv_nodes = order[kind == NO_LOWER]
+        statuses.add_bulk(nv_nodes, np.full(nv_nodes.size, sched.table.id(unresolvable(NAME, NO_VICTIMS)),
+                                            dtype=np.int32))
+        keep = kind != NO_LOWER
+        # Nodes without a filter status (outside a PreFilterResult) may fail a static filter.
+        static_codes, _ = sched._static_result(pod)
+        for idx in np.nonzero(keep & (static_codes[order] != 0))[0].tolist():
+            i = int(order[idx])
+            st = sched.static_status(pod, i)
+            assert st is not None
+            statuses.add(i, st)
+            keep[idx] = False
+        fail = order[keep & (kind == NO_FIT)]
+        statuses.add_bulk(fail, pre.status[fail])
+        cand = order[keep & (kind == FITS)]
+        if cand.size == 0:
+            return []
+        # Nodes needing the exact loop: PDB-counted lower pods, or no filter status (may need no victim).
+        need_exact = pre.pdb[cand] | (diag.codes[cand] == NO_STATUS)
+        rep = self._reprieved(pod)
+        exact = cand[need_exact]
+        self._reprieve_nodes(pod, exact, rep)
+        is_cand = rep.is_cand[exact]
+        for i in exact[~is_cand].tolist():
+            statuses.add(i, rep.objs[i])  # type: ignore[arg-type]
+        exact = exact[is_cand]
+        plain = cand[~need_exact]
+        if plain.size == 0 and exact.size == 0:
+            return []
+        # Criterion 1 (fewest PDB violations): plain nodes have none.
+        if plain.size == 0:
+            exact = exact[rep.viol[exact] == rep.viol[exact].min()]
+        else:
+            exact = exact[rep.viol[exact] == 0]
+        # Criterion 2 (lowest priority of the first victim).
+        tops = np.concatenate([rep.top[exact], pre.top[plain]])
+        best2 = tops.min()
+        tied = np.concatenate([exact[rep.top[exact] == best2], plain[pre.top[plain] == best2]])
+        self._reprieve_nodes(pod, tied, rep)
+        assert rep.is_cand[tied].all()
+        # Criteria 3, 4, 5, then node name order.
+        for figures, pick in ((rep.sum, np.min), (rep.count, np.min), (rep.latest, np.max)):
+            if tied.size == 1:
+                break
+            values = figures[tied]
+            tied = tied[values == pick(values)]
+        best = int(tied[np.argmin(sched.name_rank[tied])])
+        winner = rep.objs[best]
+        assert isinstance(winner, Candidate)
+        return [winner]
+
+    def _reprieved(self, pod: Pod) -> _Reprieved:
+        state = self.state
+        if pod.uid in state.nominated_node:
+            return _Reprieved(len(state.nodes))  # its own nomination is not counted on its node: fresh
+        key = (pod.priority, state.vec_pairs(pod))
+        rep = self._reprieve_cache.get(key)
+        if rep is None:
+            rep = self._reprieve_cache[key] = _Reprieved(len(state.nodes))
+        return rep
+
+    def _reprieve_nodes(self, pod: Pod, nodes: np.ndarray, rep: _Reprieved) -> None:
+        """The reprieve loop of SelectVictimsOnNode on the nodes whose cached result is out of date.
 
         The outcome depends only on the node's pods and nominations (``state.node_version``) and on
-        the preemptor's priority and requests, so it is cached per (node, version, priority, requests):
-        a wave of replicas preempting over the same nodes re-evaluates only the nodes that changed.
+        the preemptor's priority and requests: a wave of replicas preempting over the same nodes
+        re-evaluates only the nodes that changed.
         """
         state = self.state
-        key = (pod.priority, state.vec_pairs(pod))
-        version = int(state.node_version[i])
-        per_node = self._reprieve_cache.setdefault(key, {})
-        hit = per_node.get(i)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        res = self._reprieve_loop(pod, i, base_req, base_cnt)
-        per_node[i] = (version, res)
-        return res
+        stale = nodes[rep.ver[nodes] != state.node_version[nodes]]
+        if not stale.size:
+            return
+        load = state.nominated_load(pod)
+        start_time = self._start_time
+        for i in stale.tolist():
+            base_req = state.requested[i] if load is None else state.requested[i] + load[0][i]
+            base_cnt = int(state.npods[i]) + (0 if load is None else int(load[1][i]))
+            res = self._reprieve_loop(pod, i, base_req, base_cnt)
+            rep.ver[i] = state.node_version[i]
+            rep.objs[i] = res
+            if isinstance(res, Candidate):
+                v = res.victims
+                rep.is_cand[i] = True
+                rep.viol[i] = res.num_pdb_violations
+                rep.top[i] = v[0].priority
+                rep.sum[i] = sum(p.priority + MAX_INT32_PLUS_1 for p in v)
+                rep.count[i] = len(v)
+                rep.latest[i] = _earliest_start_of_highest(v, start_time)
+            else:
+                rep.is_cand[i] = False
+
+    def _start_time(self, pod: Pod) -> float:
+        return _start(self.state.start_of(pod))
 
     def _reprieve_loop(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int) -> Candidate | Status:
         state = self.state
@@ -456,8 +554,9 @@ class Preemptor:
 
     def preempt(self, pod: Pod, diag: Diagnosis, *, exact: bool = False) -> PreemptionResult:
         """DefaultPreemption's PostFilter. ``exact`` forces the node-view dry run on every potential
-        node (it also records every candidate, for ``explain``); otherwise resource-only preemptors
-        take the vectorized path, which decides identically."""
+        node (it also records every candidate and why the others lost, for ``explain``); otherwise
+        resource-only preemptors take the vectorized path, which decides identically but reports
+        only the winning candidate."""
         reason = self.eligible(pod, diag)
         if reason is not None:
             return PreemptionResult(None, [], f"preemption: {reason}", clear_nomination=False)

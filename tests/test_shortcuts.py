@@ -43,3 +43,16 @@ def test_generated_clusters_identical(tmp_path: Path, seed: int) -> None:
     assert fast == plain
     report = json.loads(fast)
     assert report["evictions"], "the generated wave should force preemptions"
+
+
+@pytest.mark.parametrize(("seed", "pressure"), [(43, "1.5"), (52, "2.0")])
+def test_nominated_preemptor_preempting_again_identical(tmp_path: Path, seed: int, pressure: str) -> None:
+    """Clusters where a nominated preemptor has to preempt again (its node was taken meanwhile) while
+    another pod of the same shape was dry-run on that node: its own nomination must not count there.
+    (An earlier cache keyed only by the preemptor's shape reused the other pod's result: these seeds
+    reported different evictions than the plain path.)"""
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "custom", "--nodes", "30",
+                    "--pods", "900", "--wave", "400", "--pressure", pressure, "--seed", str(seed),
+                    "--out", str(tmp_path), "--format", "json"], check=True, capture_output=True)
+    fast, plain = _both([str(tmp_path / "snapshot.json"), str(tmp_path / "wave.json")])
+    assert fast == plain
