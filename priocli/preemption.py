@@ -174,6 +174,13 @@ class _Reprieved:
         self.objs: dict[int, Candidate | Status] = {}
 
 
+@dataclass(slots=True)
+class _VictimOrder:
+    version: int  # the node version it was computed at
+    pods: list[tuple[Pod, bool, tuple[int, ...]]]  # (pod, PDB-violating, requests per resource column)
+    removed: list[int]  # their summed requests per resource column
+
+
 class Preemptor:
     def __init__(self, scheduler: Scheduler, pdbs: Sequence[PodDisruptionBudget]) -> None:
         self.sched = scheduler
@@ -186,6 +193,7 @@ class Preemptor:
         self._pdb_by_labels: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, ...]] = {}
         self._reprieve_cache: dict[tuple, _Reprieved] = {}
         self._prescreen_cache: dict[tuple, _Prescreen] = {}
+        self._victim_orders: dict[tuple[int, int], _VictimOrder] = {}
         if self.pdbs:
             self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
 
@@ -504,47 +512,81 @@ class Preemptor:
     def _start_time(self, pod: Pod) -> float:
         return _start(self.state.start_of(pod))
 
+    def _victim_order(self, i: int, priority: int) -> _VictimOrder:
+        """The node's pods below ``priority`` in reprieve order (PDB-violating first, each group in
+        MoreImportantPod order) with their requests; cached per (node, priority) and node version."""
+        state = self.state
+        version = int(state.node_version[i])
+        hit = self._victim_orders.get((i, priority))
+        if hit is not None and hit.version == version:
+            return hit
+        potential = [p for p in state.pods_on[i].values() if p.priority < priority]
+        start_time = self._start_time
+        potential.sort(key=lambda p: (-p.priority, start_time(p)))
+        violating, non_violating = pdb_violation_split(potential, self.pdbs, self.matching_pdbs)
+        vec = state.vec
+        removed = np.zeros(len(state.resources), dtype=np.int64)
+        pods: list[tuple[Pod, bool, tuple[int, ...]]] = []
+        for group, is_violating in ((violating, True), (non_violating, False)):
+            for p in group:
+                v = vec(p)
+                removed += v
+                pods.append((p, is_violating, tuple(v.tolist())))
+        order = _VictimOrder(version, pods, removed.tolist())
+        self._victim_orders[(i, priority)] = order
+        return order
+
     def _reprieve_loop(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int) -> Candidate | Status:
+        """SelectVictimsOnNode's reprieve loop when only NodeResourcesFit can change: with every
+        lower-priority pod removed the pod fits; add them back in order, keeping each that still fits."""
         state = self.state
         pairs = state.vec_pairs(pod)
-        alloc = [int(state.alloc[i, col]) for col, _ in pairs]
-        alloc_pods = int(state.alloc_pods[i])
-        potential = [p for p in state.pods_on[i].values() if p.priority < pod.priority]
-        used = [int(base_req[col]) for col, _ in pairs]
-        cnt = int(base_cnt)
-        vec_pairs = state.vec_pairs
-        colpos = {col: n for n, (col, _) in enumerate(pairs)}
-        for p in potential:
-            cnt -= 1
-            for col, amount in vec_pairs(p):
-                n = colpos.get(col)
-                if n is not None:
-                    used[n] -= amount
-        start_of = state.start_of
-        potential.sort(key=lambda p: (-p.priority, _start(start_of(p))))
-        violating, non_violating = pdb_violation_split(potential, self.pdbs, self.matching_pdbs)
+        order = self._victim_order(i, pod.priority)
+        cols = [col for col, _ in pairs]
+        # What is left for the victims to take back: allocatable - requested (without them) - the pod.
+        room = [int(state.alloc[i, col]) - (int(base_req[col]) - order.removed[col]) - amount
+                for col, amount in pairs]
+        slots = int(state.alloc_pods[i]) - (base_cnt - len(order.pods)) - 1
         victims: list[Pod] = []
         reprieved: list[Pod] = []
         violations = 0
-        need = [amount for _, amount in pairs]
-        for group, is_violating in ((violating, True), (non_violating, False)):
-            for p in group:
-                add = [0] * len(pairs)
-                for col, amount in vec_pairs(p):
-                    n = colpos.get(col)
-                    if n is not None:
-                        add[n] = amount
-                ok = cnt + 2 <= alloc_pods and all(
-                    need[n] <= alloc[n] - used[n] - add[n] for n in range(len(pairs)))
-                if ok:
-                    cnt += 1
-                    for n in range(len(pairs)):
-                        used[n] += add[n]
+        if len(cols) == 1:  # the common shapes, unrolled
+            c0 = cols[0]
+            r0 = room[0]
+            for p, is_violating, req in order.pods:
+                a0 = req[c0]
+                if slots >= 1 and a0 <= r0:
+                    slots -= 1
+                    r0 -= a0
                     reprieved.append(p)
                 else:
                     victims.append(p)
-                    if is_violating:
-                        violations += 1
+                    violations += is_violating
+        elif len(cols) == 2:
+            c0, c1 = cols
+            r0, r1 = room
+            for p, is_violating, req in order.pods:
+                a0, a1 = req[c0], req[c1]
+                if slots >= 1 and a0 <= r0 and a1 <= r1:
+                    slots -= 1
+                    r0 -= a0
+                    r1 -= a1
+                    reprieved.append(p)
+                else:
+                    victims.append(p)
+                    violations += is_violating
+        else:
+            idx = range(len(cols))
+            for p, is_violating, req in order.pods:
+                add = [req[c] for c in cols]
+                if slots >= 1 and all(add[n] <= room[n] for n in idx):
+                    slots -= 1
+                    for n in idx:
+                        room[n] -= add[n]
+                    reprieved.append(p)
+                else:
+                    victims.append(p)
+                    violations += is_violating
         if not victims:
             return Status(UNSCHEDULABLE_AND_UNRESOLVABLE,
                           (f'expected at least one victim pod on node "{state.nodes[i].name}"',), NAME)
