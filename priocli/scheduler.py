@@ -36,7 +36,7 @@ from priocli.framework import (
     Status,
     StatusTable,
 )
-from priocli.model import LabelSelector, Node, Pod
+from priocli.model import CPU, MEMORY, LabelSelector, Node, Pod
 from priocli.plugins import (
     imagelocality,
     interpodaffinity,
@@ -122,6 +122,11 @@ class Scheduler:
         self._image_spread = imagelocality.image_spread(self.nodes)
         self._has_images = bool(self._image_spread)
         self.spread_counts = podtopologyspread.SpreadCounts(state)
+        # Keep per-shape filter and score results and recompute only the nodes changed since; the
+        # plain path (False) recomputes everything every cycle (tests compare both).
+        self.incremental = True
+        self._fit_cache: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._resource_scores: dict[tuple[int, int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     # ---------------------------------------------------------------- namespaces
 
@@ -234,6 +239,10 @@ class Scheduler:
             codes = np.full(n, rejection.code, dtype=np.int8)
             ids = np.full(n, self.table.id(rejection), dtype=np.int32)
             return Diagnosis(codes, ids, prefilter_msg=rejection.reasons[0], cycle=cycle)
+        state = self.state
+        if (self.incremental and names is None and only is None and cycle.spread is None
+                and cycle.affinity is None and not pod.spec.host_ports and pod.uid not in state.nominated_node):
+            return self._fit_resource_only(pod, cycle)
         codes = np.full(n, NO_STATUS, dtype=np.int8)
         ids = np.full(n, -1, dtype=np.int32)
         if names is not None:
@@ -249,7 +258,6 @@ class Scheduler:
         codes[subset] = static_codes[subset]
         ids[subset] = static_ids[subset]
         alive = subset[static_codes[subset] == SUCCESS]
-        state = self.state
         if pod.spec.host_ports and alive.size:
             keep = []
             for i in alive.tolist():
@@ -288,6 +296,35 @@ class Scheduler:
                 else:
                     codes[i] = st.code
                     ids[i] = self.table.id(st)
+        return Diagnosis(codes, ids, cycle=cycle)
+
+    def _fit_resource_only(self, pod: Pod, cycle: CycleState) -> Diagnosis:
+        """find_nodes_that_fit when NodeResourcesFit is the only filter that reads the cluster state
+        (no PreFilterResult, host ports, spread constraints or pod affinity in play): the static
+        results, then NodeResourcesFit (pass 1 with nominated pods of >= priority, which decides)
+        kept per pod shape and recomputed only on nodes changed since (``state.node_version``)."""
+        state = self.state
+        static_codes, static_ids = self._static_result(pod)
+        ok = self.static_ok(pod)
+        key = (state.vec_pairs(pod), pod.priority)  # per node, the result depends on nothing else
+        fit = self._fit_cache.get(key)
+        if fit is None:
+            n = len(self.nodes)
+            fit = self._fit_cache[key] = (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int8),
+                                          np.full(n, -1, dtype=np.int32))
+        ver, fcodes, fids = fit
+        stale = ok[ver[ok] != state.node_version[ok]]
+        if stale.size:
+            ver[stale] = state.node_version[stale]
+            fcodes[stale] = SUCCESS
+            fids[stale] = -1
+            load = state.nominated_load(pod)
+            extra = (load[0][stale], load[1][stale]) if load is not None else None
+            noderesources.filter_all(state, pod, stale, self.table, fcodes, fids, extra)
+        codes = static_codes.copy()
+        ids = static_ids.copy()
+        codes[ok] = fcodes[ok]
+        ids[ok] = fids[ok]
         return Diagnosis(codes, ids, cycle=cycle)
 
     def _nominated_extra(self, pod: Pod, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -347,10 +384,9 @@ class Scheduler:
             na = raw * 0 if mx == 0 else MAX_NODE_SCORE * raw // mx
             out.plugins[nodeaffinity.NAME] = (na * nodeaffinity.WEIGHT).tolist()
         # NodeResourcesFit (LeastAllocated) and BalancedAllocation (weight 1 each).
-        out.plugins[noderesources.NAME] = (noderesources.least_allocated(state, pod, feasible)
-                                           * noderesources.FIT_WEIGHT).tolist()
-        out.plugins[noderesources.BALANCED_NAME] = (noderesources.balanced_allocation(state, pod, feasible)
-                                                    * noderesources.BALANCED_WEIGHT).tolist()
+        least, balanced = self._resource_scores_of(pod, feasible)
+        out.plugins[noderesources.NAME] = (least * noderesources.FIT_WEIGHT).tolist()
+        out.plugins[noderesources.BALANCED_NAME] = (balanced * noderesources.BALANCED_WEIGHT).tolist()
         # ImageLocality (weight 1).
         if self._has_images and spec.images:
             total = len(self.nodes)
@@ -386,6 +422,28 @@ class Scheduler:
             totals += np.asarray(values, dtype=np.int64)
         out.totals = totals.tolist()
         return out
+
+    def _resource_scores_of(self, pod: Pod, feasible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """LeastAllocated and BalancedAllocation on ``feasible``: kept per (scoring and real cpu/memory
+        request) and recomputed only on nodes changed since, when incremental."""
+        state = self.state
+        if not self.incremental:
+            return (noderesources.least_allocated(state, pod, feasible),
+                    noderesources.balanced_allocation(state, pod, feasible))
+        s = pod.spec
+        key = (s.score_cpu, s.score_mem, s.requests.get(CPU, 0), s.requests.get(MEMORY, 0))
+        cached = self._resource_scores.get(key)
+        if cached is None:
+            n = len(self.nodes)
+            cached = self._resource_scores[key] = (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int64),
+                                                   np.zeros(n, dtype=np.int64))
+        ver, least, balanced = cached
+        stale = feasible[ver[feasible] != state.node_version[feasible]]
+        if stale.size:
+            ver[stale] = state.node_version[stale]
+            least[stale] = noderesources.least_allocated(state, pod, stale)
+            balanced[stale] = noderesources.balanced_allocation(state, pod, stale)
+        return least[feasible], balanced[feasible]
 
     def select_host(self, pod: Pod, feasible: np.ndarray, cycle: CycleState | None = None
                     ) -> tuple[int, ScoreBreakdown | None]:

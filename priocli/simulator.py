@@ -92,6 +92,7 @@ class _Pass:
         self.state = ClusterState(c.nodes, resource_names(c.nodes, c.pods), (p.priority for p in c.pods))
         self.sched = Scheduler(self.state, default_spread_selector=lambda p: c.spread_selectors.get(p.uid),
                                namespace_labels=c.namespace_labels)
+        self.sched.incremental = self.options.shortcuts
         self.preemptor = Preemptor(self.sched, c.pdbs)
         self.warnings: list[Warning_] = list(c.warnings)
         self.events: list[dict[str, Any]] = []
