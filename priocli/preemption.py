@@ -191,6 +191,18 @@ class Preemptor:
             self._pdbs_by_ns.setdefault(pdb.namespace, []).append(i)
         self._pdb_cache: dict[int, tuple[int, ...]] = {}
         self._pdb_by_labels: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, ...]] = {}
+        # Per namespace: PDB indices by one (key, value) of their matchLabels, and those without any.
+        self._pdb_index: dict[str, tuple[dict[tuple[str, str], list[int]], list[int]]] = {}
+        for ns, indices in self._pdbs_by_ns.items():
+            by_label: dict[tuple[str, str], list[int]] = {}
+            unindexed: list[int] = []
+            for i in indices:
+                sel = self.pdbs[i].selector
+                if sel is not None and sel.match_labels:
+                    by_label.setdefault(sel.match_labels[0], []).append(i)
+                else:
+                    unindexed.append(i)
+            self._pdb_index[ns] = (by_label, unindexed)
         self._reprieve_cache: dict[tuple, _Reprieved] = {}
         self._prescreen_cache: dict[tuple, _Prescreen] = {}
         self._victim_orders: dict[tuple[int, int], _VictimOrder] = {}
@@ -209,7 +221,13 @@ class Preemptor:
                 key = (pod.namespace, tuple(pod.labels.items()))
                 sel = self._pdb_by_labels.get(key)
                 if sel is None:
-                    sel = tuple(i for i in in_ns if self.pdbs[i].selects(pod))
+                    # Only PDBs sharing one of the pod's labels in matchLabels (or without matchLabels)
+                    # can select it: look those up instead of trying every PDB of the namespace.
+                    by_label, unindexed = self._pdb_index[pod.namespace]
+                    maybe = set(unindexed)
+                    for item in pod.labels.items():
+                        maybe.update(by_label.get(item, ()))
+                    sel = tuple(i for i in sorted(maybe) if self.pdbs[i].selects(pod))
                     self._pdb_by_labels[key] = sel
                 m = tuple(i for i in sel if pod.name not in self.pdbs[i].disrupted_pods) if sel else ()
             self._pdb_cache[pod.uid] = m

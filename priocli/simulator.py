@@ -119,6 +119,8 @@ class _Pass:
         state = self.state
         unknown_nodes: dict[str, int] = {}
         other_schedulers: dict[str, int] = {}
+        placed: list[tuple[Pod, int]] = []
+        nominations: list[tuple[Pod, int]] = []
         for pod in self.pods:
             if pod.node_name:
                 out = PodOutcome(pod, "running", "running", node=pod.node_name)
@@ -129,7 +131,7 @@ class _Pass:
                 if idx is None:
                     unknown_nodes[pod.node_name] = unknown_nodes.get(pod.node_name, 0) + 1
                     continue
-                state.bind(pod, idx)
+                placed.append((pod, idx))
                 continue
             out = PodOutcome(pod, "queued", "pending")
             self.entries[pod.uid] = _Entry(pod, out, pod.uid)
@@ -145,8 +147,11 @@ class _Pass:
                 out.message = schedulinggates.CONDITION_MESSAGE
                 continue
             if pod.nominated_node_name and pod.nominated_node_name in state.node_index:
-                state.nominate(pod, state.node_index[pod.nominated_node_name])
+                nominations.append((pod, state.node_index[pod.nominated_node_name]))
             self._push(pod.uid)
+        state.bind_all(placed)
+        for pod, idx in nominations:
+            state.nominate(pod, idx)
         for name, n in sorted(unknown_nodes.items()):
             self.warnings.append(Warning_(
                 "UnknownNode", f"{n} pod(s) are bound to node {name!r}, which is not in the input; "

@@ -181,6 +181,54 @@ class ClusterState:
             log.append((node_index, pod, 1))
         self.version += 1
 
+    def bind_all(self, placed: list[tuple[Pod, int]]) -> None:
+        """Bind many pods at once (the input's running pods): the same state as :meth:`bind` one by
+        one, with the per-node totals summed in bulk."""
+        if not placed:
+            return
+        for pod, _ in placed:
+            self._level(pod)  # every priority has its level before the arrays are indexed
+        m = len(placed)
+        idx = np.fromiter((i for _, i in placed), dtype=np.int64, count=m)
+        lvs = np.fromiter((self.level_index[p.priority] for p, _ in placed), dtype=np.int64, count=m)
+        vecs = np.stack([self.vec(p) for p, _ in placed]) if self.resources else np.zeros((m, 0), dtype=np.int64)
+        n = len(self.nodes)
+        np.add.at(self.requested, idx, vecs)
+        np.add.at(self.level_requested, (lvs, idx), vecs)
+        np.add.at(self.level_npods, (lvs, idx), 1)
+        if self.flag is not None:
+            flagged = np.fromiter((self.flag(p) for p, _ in placed), dtype=bool, count=m)
+            np.add.at(self.level_flagged, (lvs[flagged], idx[flagged]), 1)
+        np.add.at(self.nonzero[:, 0], idx, np.fromiter((p.spec.nonzero_cpu for p, _ in placed), dtype=np.int64,
+                                                       count=m))
+        np.add.at(self.nonzero[:, 1], idx, np.fromiter((p.spec.nonzero_mem for p, _ in placed), dtype=np.int64,
+                                                       count=m))
+        per_node = np.bincount(idx, minlength=n)
+        self.npods += per_node
+        self.node_version += per_node
+        self.version += m
+        for pod, i in placed:
+            self.pods_on[i][pod.uid] = pod
+            self.where[pod.uid] = i
+            ns = self.ns_pods.get(pod.namespace)
+            if ns is None:
+                ns = self.ns_pods[pod.namespace] = {}
+            ns[pod.uid] = pod
+            if pod.spec.pod_anti_affinity_required:
+                self.anti_affinity_set[pod.uid] = pod
+                if self.wide_anti(pod):
+                    self.wide_anti_affinity += 1
+            if _has_affinity(pod):
+                self.affinity_set[pod.uid] = pod
+            if pod.uid in self.nominated_node:
+                nom = self._drop_nomination(pod)
+                if nom is not None and nom != i:
+                    self._freed(nom)
+            self._ns_changed(pod.namespace)
+            log = self.ns_log.get(pod.namespace)
+            if log is not None:
+                log.append((i, pod, 1))
+
     def remove(self, pod: Pod) -> int:
         node_index = self.where.pop(pod.uid)
         del self.pods_on[node_index][pod.uid]
