@@ -542,15 +542,12 @@ class Preemptor:
         start_time = self._start_time
         potential.sort(key=lambda p: (-p.priority, start_time(p)))
         violating, non_violating = pdb_violation_split(potential, self.pdbs, self.matching_pdbs)
-        vec = state.vec
-        removed = np.zeros(len(state.resources), dtype=np.int64)
-        pods: list[tuple[Pod, bool, tuple[int, ...]]] = []
-        for group, is_violating in ((violating, True), (non_violating, False)):
-            for p in group:
-                v = vec(p)
-                removed += v
-                pods.append((p, is_violating, tuple(v.tolist())))
-        order = _VictimOrder(version, pods, removed.tolist())
+        vec = state.vec_tuple
+        pods = [(p, True, vec(p)) for p in violating]
+        pods += [(p, False, vec(p)) for p in non_violating]
+        removed = [sum(col) for col in zip(*(req for _, _, req in pods), strict=True)] if pods else (
+            [0] * len(state.resources))
+        order = _VictimOrder(version, pods, removed)
         self._victim_orders[(i, priority)] = order
         return order
 

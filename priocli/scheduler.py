@@ -95,9 +95,9 @@ class Diagnosis:
 
 @dataclass(slots=True)
 class ScoreBreakdown:
-    nodes: list[int]
-    plugins: dict[str, list[int]] = field(default_factory=dict)  # plugin -> weighted score per node
-    totals: list[int] = field(default_factory=list)
+    nodes: np.ndarray  # the feasible node indices scored
+    plugins: dict[str, np.ndarray] = field(default_factory=dict)  # plugin -> weighted score per node (int64)
+    totals: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class Scheduler:
@@ -366,7 +366,7 @@ class Scheduler:
     def score(self, pod: Pod, feasible: np.ndarray, cycle: CycleState | None = None) -> ScoreBreakdown:
         """Weighted, normalized scores of every plugin of the default profile on the feasible nodes."""
         state = self.state
-        out = ScoreBreakdown(feasible.tolist())
+        out = ScoreBreakdown(feasible)
         spec = pod.spec
         # TaintToleration (weight 3): reverse-normalized count of intolerable PreferNoSchedule taints.
         raw = self._static_score(("taint", spec.tolerations),
@@ -374,7 +374,7 @@ class Scheduler:
         mx = int(raw.max()) if raw.size else 0
         tt = np.full(feasible.size, MAX_NODE_SCORE, dtype=np.int64) if mx == 0 else MAX_NODE_SCORE - (
             MAX_NODE_SCORE * raw // mx)
-        out.plugins[tainttoleration.NAME] = (tt * tainttoleration.WEIGHT).tolist()
+        out.plugins[tainttoleration.NAME] = tt * tainttoleration.WEIGHT
         # NodeAffinity (weight 2): preferred terms, normalized to the max.
         if spec.preferred_node_affinity:
             raw = self._static_score(("affinity", spec.preferred_node_affinity),
@@ -382,18 +382,17 @@ class Scheduler:
                                      )[feasible]
             mx = int(raw.max()) if raw.size else 0
             na = raw * 0 if mx == 0 else MAX_NODE_SCORE * raw // mx
-            out.plugins[nodeaffinity.NAME] = (na * nodeaffinity.WEIGHT).tolist()
+            out.plugins[nodeaffinity.NAME] = na * nodeaffinity.WEIGHT
         # NodeResourcesFit (LeastAllocated) and BalancedAllocation (weight 1 each).
         least, balanced = self._resource_scores_of(pod, feasible)
-        out.plugins[noderesources.NAME] = (least * noderesources.FIT_WEIGHT).tolist()
-        out.plugins[noderesources.BALANCED_NAME] = (balanced * noderesources.BALANCED_WEIGHT).tolist()
+        out.plugins[noderesources.NAME] = least * noderesources.FIT_WEIGHT
+        out.plugins[noderesources.BALANCED_NAME] = balanced * noderesources.BALANCED_WEIGHT
         # ImageLocality (weight 1).
         if self._has_images and spec.images:
             total = len(self.nodes)
             raw = self._static_score(("image", spec.images), lambda node: imagelocality.score(
                 spec.images, node, self._image_spread, total))[feasible]
-            out.plugins[imagelocality.NAME] = (raw * imagelocality.WEIGHT).tolist()
-        feasible_nodes = [self.nodes[i] for i in out.nodes]
+            out.plugins[imagelocality.NAME] = raw * imagelocality.WEIGHT
 
         def pods_on(i: int) -> Iterable[Pod]:
             return state.pods_on[i].values()
@@ -408,19 +407,20 @@ class Scheduler:
         if constraints:
             sc = podtopologyspread.score(pod, constraints, require_all, feasible, self.spread_counts)
             if sc is not None:
-                out.plugins[podtopologyspread.NAME] = [s * podtopologyspread.WEIGHT for s in sc]
+                out.plugins[podtopologyspread.NAME] = np.asarray(sc, dtype=np.int64) * podtopologyspread.WEIGHT
         # InterPodAffinity (weight 2).
         if spec.pod_affinity_preferred or spec.pod_anti_affinity_preferred or state.affinity_set:
             where = state.where
+            feasible_nodes = [self.nodes[i] for i in feasible.tolist()]
             sc = interpodaffinity.score(pod, feasible_nodes, self.nodes, pods_on,
                                         [(where[p.uid], p) for p in state.affinity_set.values()],
                                         self.ns_labels, self.namespaces_matching)
             if sc is not None:
-                out.plugins[interpodaffinity.NAME] = [s * interpodaffinity.WEIGHT for s in sc]
+                out.plugins[interpodaffinity.NAME] = np.asarray(sc, dtype=np.int64) * interpodaffinity.WEIGHT
         totals = np.zeros(feasible.size, dtype=np.int64)
         for values in out.plugins.values():
-            totals += np.asarray(values, dtype=np.int64)
-        out.totals = totals.tolist()
+            totals += values
+        out.totals = totals
         return out
 
     def _resource_scores_of(self, pod: Pod, feasible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -451,6 +451,6 @@ class Scheduler:
         if feasible.size == 1:
             return int(feasible[0]), None
         breakdown = self.score(pod, feasible, cycle)
-        totals = np.asarray(breakdown.totals, dtype=np.int64)
+        totals = breakdown.totals
         best = feasible[totals == totals.max()]
         return int(best[np.argmin(self.name_rank[best])]), breakdown

@@ -65,7 +65,7 @@ class ClusterState:
         self.nominated: dict[int, dict[int, Pod]] = {}  # node index -> uid -> pod
         self.nominated_node: dict[int, int] = {}  # pod uid -> node index
         self._nominated_load: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}  # see nominated_load
-        self._vec_cache: dict[int, tuple[tuple[tuple[int, int], ...], np.ndarray]] = {}
+        self._vec_cache: dict[int, tuple[tuple[tuple[int, int], ...], np.ndarray, tuple[int, ...]]] = {}
         self.version = 0  # bumped on every change, for caches
         # Bumped by every change that can free room for a pod: a pod leaving a node, a nomination
         # withdrawn (or moved to another node by its pod binding elsewhere). Bindings and new
@@ -100,7 +100,7 @@ class ClusterState:
 
     # ------------------------------------------------------------------ vectors
 
-    def _vectors(self, pod: Pod) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
+    def _vectors(self, pod: Pod) -> tuple[tuple[tuple[int, int], ...], np.ndarray, tuple[int, ...]]:
         key = id(pod.spec)
         v = self._vec_cache.get(key)
         if v is None:
@@ -111,7 +111,7 @@ class ClusterState:
                 if i is not None and amount:
                     arr[i] = amount
                     pairs.append((i, amount))
-            v = (tuple(pairs), arr)
+            v = (tuple(pairs), arr, tuple(arr.tolist()))
             self._vec_cache[key] = v
         return v
 
@@ -121,6 +121,10 @@ class ClusterState:
 
     def vec(self, pod: Pod) -> np.ndarray:
         return self._vectors(pod)[1]
+
+    def vec_tuple(self, pod: Pod) -> tuple[int, ...]:
+        """The pod's requests per resource column, as a tuple of ints."""
+        return self._vectors(pod)[2]
 
     # ------------------------------------------------------------------ binding
 

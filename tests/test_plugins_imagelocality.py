@@ -18,7 +18,8 @@ IMAGE = "registry.example/app:1"
 def image_score(*docs: dict) -> list[int]:
     [attempt] = trace("default/p", *docs)
     assert attempt.scores is not None
-    return attempt.scores.plugins.get("ImageLocality", [0] * len(attempt.scores.nodes))
+    scores = attempt.scores.plugins.get("ImageLocality")
+    return [0] * len(attempt.scores.nodes) if scores is None else scores.tolist()
 
 
 def test_pod_goes_to_the_node_holding_its_image() -> None:

@@ -242,7 +242,7 @@ def test_score_values_are_min_max_normalized() -> None:
     [attempt] = trace("default/p", *docs, p)
     assert attempt.scores is not None
     # raw a1 -30, a2 -30, b1 +10 -> (s - min) * 100 / (max - min) -> 0, 0, 100; weight 2
-    assert attempt.scores.plugins["InterPodAffinity"] == [0, 0, 200]
+    assert attempt.scores.plugins["InterPodAffinity"].tolist() == [0, 0, 200]
 
 
 def test_existing_pods_terms_score_the_incoming_pod() -> None:
@@ -254,4 +254,4 @@ def test_existing_pods_terms_score_the_incoming_pod() -> None:
     [attempt] = trace("default/p", *docs, app("p", "p"))
     assert attempt.scores is not None
     # raw a1 -50, a2 0, b1 +1 -> 0, 98, 100 (int(100 * 50/51) = 98); weight 2
-    assert attempt.scores.plugins["InterPodAffinity"] == [0, 196, 200]
+    assert attempt.scores.plugins["InterPodAffinity"].tolist() == [0, 196, 200]

@@ -256,7 +256,7 @@ def test_preferred_score_values() -> None:
     [attempt] = trace("default/p", *NODES.values(), p)
     assert attempt.scores is not None
     # raw: a 10+5, b 30, c 10 (the empty term counts nowhere) -> 100*s/30, weight 2
-    assert attempt.scores.plugins["NodeAffinity"] == [100, 200, 66]
+    assert attempt.scores.plugins["NodeAffinity"].tolist() == [100, 200, 66]
     assert states(run(*NODES.values(), p))["default/p"] == ("running", "b")
 
 

@@ -154,8 +154,9 @@ SCORING_NODES = (
 
 def scores(p: dict) -> tuple[list[int], list[int]]:
     [attempt] = trace("default/p", *SCORING_NODES, p)
-    assert attempt.scores is not None and attempt.scores.nodes == [0, 1, 2]
-    return attempt.scores.plugins["NodeResourcesFit"], attempt.scores.plugins["NodeResourcesBalancedAllocation"]
+    assert attempt.scores is not None and attempt.scores.nodes.tolist() == [0, 1, 2]
+    plugins = attempt.scores.plugins
+    return plugins["NodeResourcesFit"].tolist(), plugins["NodeResourcesBalancedAllocation"].tolist()
 
 
 def least(cpu_used: int, cpu_alloc: int, mem_used: int, mem_alloc: int) -> int:

@@ -249,7 +249,7 @@ def test_system_default_spreading_for_pods_of_a_service() -> None:
     [attempt] = trace("default/p", *docs, SERVICE, pod("p", labels=WEB))
     assert attempt.scores is not None
     # raw a1 = round(1*ln 4 + 2 + 1*ln 4 + 4) = 9, b1 = 6 -> 100*(9+6-raw)/9 -> 66, 100; weight 2
-    assert attempt.scores.plugins["PodTopologySpread"] == [132, 200]
+    assert attempt.scores.plugins["PodTopologySpread"].tolist() == [132, 200]
 
 
 def test_no_system_defaults_without_a_service_or_controller() -> None:
@@ -273,4 +273,4 @@ def test_soft_constraint_prefers_the_smaller_domain(key: str) -> None:
     [attempt] = trace("default/p", *docs, spread_pod(constraint(key, when="ScheduleAnyway")))
     assert attempt.scores is not None
     # raw a1 = round(1 * ln(2 + 2)) = 1, b1 = 0 -> 100*(1+0-raw)/1 -> 0, 100; weight 2
-    assert attempt.scores.plugins["PodTopologySpread"] == [0, 200]
+    assert attempt.scores.plugins["PodTopologySpread"].tolist() == [0, 200]

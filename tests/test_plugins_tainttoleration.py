@@ -127,7 +127,7 @@ def test_prefer_no_schedule_taint_steers_the_pod_away() -> None:
     assert states(run(*docs, pod("p")))["default/p"] == ("running", "b")
     [attempt] = trace("default/p", *docs, pod("p"))
     assert attempt.scores is not None
-    assert attempt.scores.plugins["TaintToleration"] == [0, 300]
+    assert attempt.scores.plugins["TaintToleration"].tolist() == [0, 300]
 
 
 @pytest.mark.parametrize("tol", [
@@ -145,7 +145,7 @@ def test_score_is_reverse_normalized_over_the_feasible_nodes() -> None:
     [attempt] = trace("default/p", *docs, pod("p"))
     assert attempt.scores is not None
     # raw counts 4, 1, 3, 0 -> 100 - 100*s/4 -> 0, 75, 25, 100; weight 3
-    assert attempt.scores.plugins["TaintToleration"] == [0, 225, 75, 300]
+    assert attempt.scores.plugins["TaintToleration"].tolist() == [0, 225, 75, 300]
 
 
 def test_raw_score_counts_only_tolerations_with_empty_or_prefer_no_schedule_effect() -> None:
