@@ -223,15 +223,26 @@ class Preemptor:
                 if sel is None:
                     # Only PDBs sharing one of the pod's labels in matchLabels (or without matchLabels)
                     # can select it: look those up instead of trying every PDB of the namespace.
-                    by_label, unindexed = self._pdb_index[pod.namespace]
-                    maybe = set(unindexed)
-                    for item in pod.labels.items():
-                        maybe.update(by_label.get(item, ()))
-                    sel = tuple(i for i in sorted(maybe) if self.pdbs[i].selects(pod))
+                    sel = tuple(i for i, pdb in self._may_select(pod) if pdb.selects(pod))
                     self._pdb_by_labels[key] = sel
                 m = tuple(i for i in sel if pod.name not in self.pdbs[i].disrupted_pods) if sel else ()
             self._pdb_cache[pod.uid] = m
         return m
+
+    def pdbs_that_may_cover(self, pod: Pod) -> list[PodDisruptionBudget]:
+        """The PDBs of the pod's namespace that can select it: those whose first matchLabels pair
+        the pod carries, and those without matchLabels (in input order)."""
+        return [pdb for _, pdb in self._may_select(pod)]
+
+    def _may_select(self, pod: Pod) -> list[tuple[int, PodDisruptionBudget]]:
+        index = self._pdb_index.get(pod.namespace)
+        if index is None:
+            return []
+        by_label, unindexed = index
+        maybe = set(unindexed)
+        for item in pod.labels.items():
+            maybe.update(by_label.get(item, ()))
+        return [(i, self.pdbs[i]) for i in sorted(maybe)]
 
     # ------------------------------------------------------------------ eligibility
 

@@ -107,9 +107,6 @@ class _Pass:
         starts = [p.start_time for p in c.pods if p.start_time is not None]
         self.next_start = (max(starts) if starts else 0.0) + START_OFFSET
         self.pdb_evictions: dict[str, int] = {}
-        self.pdbs_by_ns: dict[str, list[PodDisruptionBudget]] = {}
-        for pdb in c.pdbs:
-            self.pdbs_by_ns.setdefault(pdb.namespace, []).append(pdb)
         self.cycle = 0
         self.names = {p.key for p in c.pods}
 
@@ -367,7 +364,7 @@ class _Pass:
         o = e.outcome
         o.status, o.node, o.preempted_by, o.message = "evicted", self.state.nodes[node].name, preemptor.key, None
         violated = []
-        for pdb in self.pdbs_by_ns.get(victim.namespace, ()):
+        for pdb in self.preemptor.pdbs_that_may_cover(victim):
             if _pdb_covers(pdb, victim):
                 n = self.pdb_evictions.get(pdb.key, 0) + 1
                 self.pdb_evictions[pdb.key] = n

@@ -274,7 +274,7 @@ class ClusterState:
             self._freed(old)
         self.nominated.setdefault(node_index, {})[pod.uid] = pod
         self.nominated_node[pod.uid] = node_index
-        self._nominated_load.clear()
+        self._update_nominated_load(pod, node_index, 1)
         self.node_version[node_index] += 1
         self._ns_changed(pod.namespace)
 
@@ -290,7 +290,7 @@ class ClusterState:
             return None
         d = self.nominated[ni]
         d.pop(pod.uid, None)
-        self._nominated_load.clear()
+        self._update_nominated_load(pod, ni, -1)
         if not d:
             del self.nominated[ni]
         self.node_version[ni] += 1
@@ -307,7 +307,8 @@ class ClusterState:
         """Per node (full length): summed requests and count of the pods nominated there with
         priority >= the pod's, the pod itself excepted (pass 1 of the two-pass filter); None if none.
 
-        Cached per priority until the nominations change (the pod's own nomination is then taken out).
+        Built once per priority threshold and kept current as nominations come and go (the pod's
+        own nomination is taken out of a copy). The arrays are shared: callers must not modify them.
         """
         if not self.nominated:
             return None
@@ -331,6 +332,28 @@ class ClusterState:
         req[own] -= self.vec(pod)
         cnt[own] -= 1
         return (req, cnt) if cnt.any() else None
+
+    def _update_nominated_load(self, pod: Pod, node_index: int, delta: int) -> None:
+        """Keep the cached :meth:`nominated_load` sums current as a nomination comes or goes."""
+        for threshold in list(self._nominated_load):
+            if pod.priority < threshold:
+                continue
+            load = self._nominated_load[threshold]
+            if load is None:
+                if delta < 0:  # cannot happen (a counted nomination exists); rebuild to be safe
+                    del self._nominated_load[threshold]
+                    continue
+                n, r = self.requested.shape
+                load = self._nominated_load[threshold] = (np.zeros((n, r), dtype=np.int64),
+                                                          np.zeros(n, dtype=np.int64))
+            req, cnt = load
+            if delta > 0:
+                req[node_index] += self.vec(pod)
+            else:
+                req[node_index] -= self.vec(pod)
+            cnt[node_index] += delta
+            if delta < 0 and not cnt[node_index] and not cnt.any():
+                self._nominated_load[threshold] = None
 
     def nominated_pods_for(self, node_index: int, pod: Pod) -> list[Pod]:
         """Pods nominated to the node with priority >= the pod's (pass 1 of the two-pass filter)."""
