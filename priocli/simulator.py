@@ -13,8 +13,9 @@ The pass is the one the conformance corpus was recorded with (``shared/conforman
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -68,6 +69,9 @@ class _Entry:
     free_seen: int = -1  # state.free_events when this pod last failed a real evaluation
     ns_seen: int = -1  # state.ns_version of its namespace then (pods with hard spread constraints)
     stale_version: int = -1  # state.version when a retry was skipped (message to materialize), else -1
+    # no spread constraints or required pod affinity: while nothing was freed since its last
+    # failure, a retry of this pod fails as before (see _Pass._unchanged_failure)
+    plain: bool = False
 
 
 @dataclass(slots=True)
@@ -99,8 +103,11 @@ class _Pass:
         self.evictions: list[Eviction] = []
         self.entries: dict[int, _Entry] = {}
         self.pods: list[Pod] = list(c.pods)
-        self.heap: list[tuple[int, int, int]] = []  # (-priority, timestamp, uid)
-        self.unschedulable: list[int] = []
+        # The queue (see run()): per priority, pending pods in queue-timestamp order; the first
+        # ``active[priority]`` of them are in the active queue, the rest failed since the last change.
+        self.queues: dict[int, deque[int]] = {}
+        self.active: dict[int, int] = {}
+        self.priorities: list[int] = []  # the queues' priorities, highest first
         self.stale: list[int] = []  # pods whose last retry was skipped (see _unchanged_failure)
         self.job_failures: dict[tuple[str, str], int] = {}  # (namespace, Job) -> evictions so far
         self.clock = len(c.pods)  # queue timestamps; failures take the next value
@@ -131,7 +138,7 @@ class _Pass:
                 placed.append((pod, idx))
                 continue
             out = PodOutcome(pod, "queued", "pending")
-            self.entries[pod.uid] = _Entry(pod, out, pod.uid)
+            self.entries[pod.uid] = _Entry(pod, out, pod.uid, plain=_plain(pod))
             if pod.spec.scheduler_name != DEFAULT_SCHEDULER:
                 other_schedulers[pod.spec.scheduler_name] = other_schedulers.get(pod.spec.scheduler_name, 0) + 1
                 out.message = (f'not scheduled by default-scheduler: spec.schedulerName is '
@@ -163,8 +170,15 @@ class _Pass:
                                               f"the volume/claim fit everywhere", f"Pod {pod.key}"))
 
     def _push(self, uid: int) -> None:
-        e = self.entries[uid]
-        heapq.heappush(self.heap, (-e.pod.priority, e.timestamp, uid))
+        """Queue a new pod: its timestamp is the latest yet, so it goes last among its priority."""
+        q = self.entries[uid].pod.priority
+        dq = self.queues.get(q)
+        if dq is None:
+            dq = self.queues[q] = deque()
+            self.active[q] = 0
+            bisect.insort(self.priorities, q, key=lambda x: -x)
+        dq.append(uid)
+        self.active[q] += 1
 
     # ------------------------------------------------------------------ the pass
 
@@ -173,22 +187,49 @@ class _Pass:
         self._setup()
         bound = self.options.max_cycles or (20 * (len(self.pods) + 10) + 10_000)
         changes = 0
-        while self.heap:
-            _, _, uid = heapq.heappop(self.heap)
-            self.cycle += 1
-            e = self.entries[uid]
-            if self._unchanged_failure(e):
-                continue
-            if self._schedule_one(e):
-                changes += 1
-                if changes > bound:
-                    raise SimulationError(
-                        f"the pass did not settle within {bound} changes; this is a priocli bug, "
-                        f"please report it with the input")
-                if self.unschedulable:
-                    for u in self.unschedulable:
-                        self._push(u)
-                    self.unschedulable.clear()
+        # PrioritySort over (priority, queue timestamp). A pod that fails gets the latest timestamp,
+        # so within a priority the queue is FIFO: it is popped from the front and, failing, goes to
+        # the back; it returns to the active queue at the next change, when every pending pod does.
+        # Retries that provably fail as before with nothing freed since (the common case, see
+        # _unchanged_failure) are skipped here without a call.
+        queues, active, priorities, entries = self.queues, self.active, self.priorities, self.entries
+        state, stale = self.state, self.stale
+        nominated = state.nominated_node
+        fast_ok = self.options.shortcuts
+        trace = self.options.trace
+        while True:
+            q = next((x for x in priorities if active[x]), None)
+            if q is None:
+                break
+            dq = queues[q]
+            while active[q]:
+                uid = dq.popleft()
+                active[q] -= 1
+                self.cycle += 1
+                e = entries[uid]
+                if (e.free_seen == state.free_events and fast_ok and e.plain and uid not in nominated
+                        and e.pod.key not in trace):
+                    e.stale_version = state.version  # = _skip(e), inlined
+                    e.timestamp = self.clock
+                    self.clock += 1
+                    stale.append(uid)
+                    dq.append(uid)
+                    continue
+                if self._unchanged_failure(e):
+                    dq.append(uid)
+                    continue
+                changed = self._schedule_one(e)
+                if e.outcome.status != "running":
+                    dq.append(uid)
+                if changed:
+                    changes += 1
+                    if changes > bound:
+                        raise SimulationError(
+                            f"the pass did not settle within {bound} changes; this is a priocli bug, "
+                            f"please report it with the input")
+                    for x in priorities:
+                        active[x] = len(queues[x])
+                    break  # a higher priority may be active again
         self._materialize_stale()
         outcomes = []
         for e in self.entries.values():
@@ -259,7 +300,6 @@ class _Pass:
         e.stale_version = self.state.version
         e.timestamp = self.clock
         self.clock += 1
-        self.unschedulable.append(e.pod.uid)
         self.stale.append(e.pod.uid)
         return True
 
@@ -342,7 +382,6 @@ class _Pass:
         e.free_seen = self.state.free_events
         e.ns_seen = self.state.ns_version.get(e.pod.namespace, 0)
         e.stale_version = -1
-        self.unschedulable.append(e.pod.uid)
         self.events.append({"cycle": self.cycle, "type": "FailedScheduling", "pod": e.pod.key, "message": message})
         if traced and diag is not None:
             self.sim.traces.setdefault(e.pod.key, []).append(Attempt(self.cycle, diag, message, None, None, preemption))
@@ -419,11 +458,15 @@ class _Pass:
         self.pods.append(pod)
         victim_outcome.replaced_by = pod.key
         out = PodOutcome(pod, "replacement", "pending")
-        self.entries[uid] = _Entry(pod, out, self.clock)
+        self.entries[uid] = _Entry(pod, out, self.clock, plain=_plain(pod))
         self.clock += 1
         self._push(uid)
         self.events.append({"cycle": self.cycle, "type": "Replaced", "pod": pod.key, "replaces": victim.key,
                             "controller": f"{owner.kind}/{owner.name}"})
+
+
+def _plain(pod: Pod) -> bool:
+    return not (pod.spec.topology_spread or pod.spec.pod_affinity_required)
 
 
 def _pdb_covers(pdb: PodDisruptionBudget, pod: Pod) -> bool:
