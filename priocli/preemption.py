@@ -138,6 +138,7 @@ class DryRunStatuses:
 
 
 NO_LOWER, NO_FIT, FITS = 0, 1, 2  # _Prescreen.kind
+TIED_CHUNK = 32  # nodes reprieved at a time while looking for the winner among tied candidates
 
 
 class _Prescreen:
@@ -483,10 +484,8 @@ class Preemptor:
             exact = exact[rep.viol[exact] == 0]
         # Criterion 2 (lowest priority of the first victim).
         tops = np.concatenate([rep.top[exact], pre.top[plain]])
-        best2 = tops.min()
-        tied = np.concatenate([exact[rep.top[exact] == best2], plain[pre.top[plain] == best2]])
-        self._reprieve_nodes(pod, tied, rep)
-        assert rep.is_cand[tied].all()
+        best2 = int(tops.min())
+        tied = self._reprieve_tied(pod, exact[rep.top[exact] == best2], plain[pre.top[plain] == best2], best2, rep)
         # Criteria 3, 4, 5, then node name order.
         for figures, pick in ((rep.sum, np.min), (rep.count, np.min), (rep.latest, np.max)):
             if tied.size == 1:
@@ -497,6 +496,45 @@ class Preemptor:
         winner = rep.objs[best]
         assert isinstance(winner, Candidate)
         return [winner]
+
+    def _reprieve_tied(self, pod: Pod, exact: np.ndarray, plain: np.ndarray, best2: int, rep: _Reprieved
+                       ) -> np.ndarray:
+        """Run the reprieve loop on the nodes tied after criteria 1 and 2 (``exact`` ones already have
+        it) that can still win; returns those nodes.
+
+        Every tied candidate's first victim has priority ``best2``, so its criterion-3 sum is at
+        least that of a single victim, and a node with one victim beats any node with more (on
+        criterion 3, or 4 when the sums are equal). Among one-victim nodes criterion 5 decides: the
+        start of that victim, at most the latest start of the node's pods at ``best2``
+        (``state.level_latest``: for plain nodes every victim is at or below that level). So nodes
+        are taken in order of that bound, latest first, and once a one-victim node is found the
+        nodes whose bound is below its start are left out: they cannot tie or win.
+        """
+        state = self.state
+        nodes = np.concatenate([exact, plain])
+        if plain.size <= TIED_CHUNK:
+            self._reprieve_nodes(pod, nodes, rep)
+            assert rep.is_cand[nodes].all()
+            return nodes
+        bound = np.concatenate([rep.latest[exact], state.level_latest[state.level_index[best2], plain]])
+        order = np.lexsort((self.sched.name_rank[nodes], -bound))
+        nodes, bound = nodes[order], bound[order]
+        best_count, best_latest = -1, -math.inf
+        done = 0
+        while done < nodes.size:
+            if best_count == 1 and bound[done] < best_latest:
+                break
+            part = nodes[done:done + TIED_CHUNK]
+            self._reprieve_nodes(pod, part, rep)
+            assert rep.is_cand[part].all()
+            counts = rep.count[part]
+            low = int(counts.min())
+            if best_count < 0 or low < best_count:
+                best_count, best_latest = low, -math.inf
+            if low == best_count:
+                best_latest = max(best_latest, float(rep.latest[part][counts == low].max()))
+            done += part.size
+        return nodes[:done]
 
     def _reprieved(self, pod: Pod) -> _Reprieved:
         state = self.state

@@ -389,8 +389,8 @@ class _Pass:
 
     def _bind(self, e: _Entry, node: int) -> None:
         pod = e.pod
+        self.state.bound_start[pod.uid] = self.next_start  # before bind(): it records the start time
         self.state.bind(pod, node)
-        self.state.bound_start[pod.uid] = self.next_start
         self.next_start += 1.0
         o = e.outcome
         o.status, o.node, o.message, o.nominated_node = "running", self.state.nodes[node].name, None, None

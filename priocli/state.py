@@ -7,6 +7,7 @@ operations. Binding and removing a pod update the totals incrementally.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -85,6 +86,8 @@ class ClusterState:
         self.level_requested = np.zeros((len(self.levels), n, r), dtype=np.int64)
         self.level_npods = np.zeros((len(self.levels), n), dtype=np.int64)
         self.level_flagged = np.zeros((len(self.levels), n), dtype=np.int64)
+        # ... and the latest start time (GetPodStartTime; no startTime = +inf) of its pods, -inf if none
+        self.level_latest = np.full((len(self.levels), n), -np.inf, dtype=np.float64)
         self.flag: Callable[[Pod], bool] | None = None  # e.g. "a PDB counts this pod" (preemption)
         self.bound_start: dict[int, float] = {}  # start times of pods bound during the pass
         # Per namespace: bumped whenever one of its pods is bound, removed, nominated or loses its
@@ -97,6 +100,12 @@ class ClusterState:
     def start_of(self, pod: Pod) -> float | None:
         """status.startTime: the input's, or the simulated one for pods bound during the pass."""
         return self.bound_start.get(pod.uid, pod.start_time)
+
+    def start_key(self, pod: Pod) -> float:
+        """GetPodStartTime as preemption compares it: a pod without a start time started "now",
+        later than any recorded time (+inf)."""
+        t = self.bound_start.get(pod.uid, pod.start_time)
+        return math.inf if t is None else t
 
     # ------------------------------------------------------------------ vectors
 
@@ -136,6 +145,7 @@ class ClusterState:
             n, r = self.requested.shape
             self.level_requested = np.zeros((len(self.levels), n, r), dtype=np.int64)
             self.level_npods = np.zeros((len(self.levels), n), dtype=np.int64)
+            self.level_latest = np.full((len(self.levels), n), -np.inf, dtype=np.float64)
             self._rebuild_levels()
             lv = self.level_index[pod.priority]
         return lv
@@ -144,10 +154,12 @@ class ClusterState:
         self.level_requested[:] = 0
         self.level_npods[:] = 0
         self.level_flagged = np.zeros_like(self.level_npods)
+        self.level_latest[:] = -np.inf
         for i, p in self.all_bound_pods():
             k = self.level_index[p.priority]
             self.level_requested[k, i] += self.vec(p)
             self.level_npods[k, i] += 1
+            self.level_latest[k, i] = max(self.level_latest[k, i], self.start_key(p))
             if self.flag is not None and self.flag(p):
                 self.level_flagged[k, i] += 1
 
@@ -163,6 +175,9 @@ class ClusterState:
         self.requested[node_index] += self.vec(pod)
         self.level_requested[lv, node_index] += self.vec(pod)
         self.level_npods[lv, node_index] += 1
+        start = self.start_key(pod)
+        if start > self.level_latest[lv, node_index]:
+            self.level_latest[lv, node_index] = start
         if self.flag is not None and self.flag(pod):
             self.level_flagged[lv, node_index] += 1
         self.nonzero[node_index, 0] += pod.spec.nonzero_cpu
@@ -200,6 +215,8 @@ class ClusterState:
         np.add.at(self.requested, idx, vecs)
         np.add.at(self.level_requested, (lvs, idx), vecs)
         np.add.at(self.level_npods, (lvs, idx), 1)
+        starts = np.fromiter((self.start_key(p) for p, _ in placed), dtype=np.float64, count=m)
+        np.maximum.at(self.level_latest, (lvs, idx), starts)
         if self.flag is not None:
             flagged = np.fromiter((self.flag(p) for p, _ in placed), dtype=bool, count=m)
             np.add.at(self.level_flagged, (lvs[flagged], idx[flagged]), 1)
@@ -240,6 +257,9 @@ class ClusterState:
         lv = self.level_index[pod.priority]
         self.level_requested[lv, node_index] -= self.vec(pod)
         self.level_npods[lv, node_index] -= 1
+        self.level_latest[lv, node_index] = max(
+            (self.start_key(p) for p in self.pods_on[node_index].values() if p.priority == pod.priority),
+            default=-np.inf)
         if self.flag is not None and self.flag(pod):
             self.level_flagged[lv, node_index] -= 1
         self.nonzero[node_index, 0] -= pod.spec.nonzero_cpu
