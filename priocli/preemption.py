@@ -159,10 +159,10 @@ class _Prescreen:
 
 
 class _Reprieved:
-    """Per node, for one preemptor shape: the reprieve loop's result (``objs``) and, when it is a
-    candidate, the figures of pickOneNodeForPreemption's criteria 1-5 as arrays."""
+    """Per node, for one preemptor shape: whether the reprieve loop leaves a candidate and its
+    figures for pickOneNodeForPreemption's criteria 1-5, as arrays."""
 
-    __slots__ = ("count", "is_cand", "latest", "objs", "sum", "top", "ver", "viol")
+    __slots__ = ("count", "is_cand", "latest", "sum", "top", "ver", "viol")
 
     def __init__(self, n: int) -> None:
         self.ver = np.full(n, -1, dtype=np.int64)
@@ -172,13 +172,13 @@ class _Reprieved:
         self.sum = np.zeros(n, dtype=np.int64)
         self.count = np.zeros(n, dtype=np.int64)
         self.latest = np.zeros(n, dtype=np.float64)
-        self.objs: dict[int, Candidate | Status] = {}
 
 
 @dataclass(slots=True)
 class _VictimOrder:
-    version: int  # the node version it was computed at
-    pods: list[tuple[Pod, bool, tuple[int, ...]]]  # (pod, PDB-violating, requests per resource column)
+    version: int  # the node's pods_version it was computed at
+    # (pod, PDB-violating, requests per resource column, priority, start time key)
+    pods: list[tuple[Pod, bool, tuple[int, ...], int, float]]
     removed: list[int]  # their summed requests per resource column
 
 
@@ -472,7 +472,7 @@ class Preemptor:
         self._reprieve_nodes(pod, exact, rep)
         is_cand = rep.is_cand[exact]
         for i in exact[~is_cand].tolist():
-            statuses.add(i, rep.objs[i])  # type: ignore[arg-type]
+            statuses.add(i, self._candidate(pod, i))  # type: ignore[arg-type]
         exact = exact[is_cand]
         plain = cand[~need_exact]
         if plain.size == 0 and exact.size == 0:
@@ -493,7 +493,7 @@ class Preemptor:
             values = figures[tied]
             tied = tied[values == pick(values)]
         best = int(tied[np.argmin(sched.name_rank[tied])])
-        winner = rep.objs[best]
+        winner = self._candidate(pod, best)
         assert isinstance(winner, Candidate)
         return [winner]
 
@@ -547,7 +547,7 @@ class Preemptor:
         return rep
 
     def _reprieve_nodes(self, pod: Pod, nodes: np.ndarray, rep: _Reprieved) -> None:
-        """The reprieve loop of SelectVictimsOnNode on the nodes whose cached result is out of date.
+        """The reprieve loop of SelectVictimsOnNode on the nodes whose cached figures are out of date.
 
         The outcome depends only on the node's pods and nominations (``state.node_version``) and on
         the preemptor's priority and requests: a wave of replicas preempting over the same nodes
@@ -558,32 +558,40 @@ class Preemptor:
         if not stale.size:
             return
         load = state.nominated_load(pod)
-        start_time = self._start_time
         for i in stale.tolist():
             base_req = state.requested[i] if load is None else state.requested[i] + load[0][i]
             base_cnt = int(state.npods[i]) + (0 if load is None else int(load[1][i]))
-            res = self._reprieve_loop(pod, i, base_req, base_cnt)
+            count, violations, top, total, latest, _ = self._reprieve_loop(pod, i, base_req, base_cnt)
             rep.ver[i] = state.node_version[i]
-            rep.objs[i] = res
-            if isinstance(res, Candidate):
-                v = res.victims
-                rep.is_cand[i] = True
-                rep.viol[i] = res.num_pdb_violations
-                rep.top[i] = v[0].priority
-                rep.sum[i] = sum(p.priority + MAX_INT32_PLUS_1 for p in v)
-                rep.count[i] = len(v)
-                rep.latest[i] = _earliest_start_of_highest(v, start_time)
-            else:
-                rep.is_cand[i] = False
+            rep.is_cand[i] = count > 0
+            rep.viol[i] = violations
+            rep.top[i] = top
+            rep.sum[i] = total
+            rep.count[i] = count
+            rep.latest[i] = latest
+
+    def _candidate(self, pod: Pod, i: int) -> Candidate | Status:
+        """The reprieve loop's full result on one node (victims and reprieved pods)."""
+        state = self.state
+        load = state.nominated_load(pod)
+        base_req = state.requested[i] if load is None else state.requested[i] + load[0][i]
+        base_cnt = int(state.npods[i]) + (0 if load is None else int(load[1][i]))
+        count, violations, _, _, _, lists = self._reprieve_loop(pod, i, base_req, base_cnt, collect=True)
+        assert lists is not None
+        if not count:
+            return Status(UNSCHEDULABLE_AND_UNRESOLVABLE,
+                          (f'expected at least one victim pod on node "{state.nodes[i].name}"',), NAME)
+        return Candidate(i, lists[0], violations, lists[1])
 
     def _start_time(self, pod: Pod) -> float:
         return _start(self.state.start_of(pod))
 
     def _victim_order(self, i: int, priority: int) -> _VictimOrder:
         """The node's pods below ``priority`` in reprieve order (PDB-violating first, each group in
-        MoreImportantPod order) with their requests; cached per (node, priority) and node version."""
+        MoreImportantPod order) with their requests; cached per (node, priority) until a pod is
+        bound to the node or leaves it."""
         state = self.state
-        version = int(state.node_version[i])
+        version = state.pods_version[i]
         hit = self._victim_orders.get((i, priority))
         if hit is not None and hit.version == version:
             return hit
@@ -592,17 +600,24 @@ class Preemptor:
         potential.sort(key=lambda p: (-p.priority, start_time(p)))
         violating, non_violating = pdb_violation_split(potential, self.pdbs, self.matching_pdbs)
         vec = state.vec_tuple
-        pods = [(p, True, vec(p)) for p in violating]
-        pods += [(p, False, vec(p)) for p in non_violating]
-        removed = [sum(col) for col in zip(*(req for _, _, req in pods), strict=True)] if pods else (
+        key = state.start_key
+        pods = [(p, True, vec(p), p.priority, key(p)) for p in violating]
+        pods += [(p, False, vec(p), p.priority, key(p)) for p in non_violating]
+        removed = [sum(col) for col in zip(*(e[2] for e in pods), strict=True)] if pods else (
             [0] * len(state.resources))
         order = _VictimOrder(version, pods, removed)
         self._victim_orders[(i, priority)] = order
         return order
 
-    def _reprieve_loop(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int) -> Candidate | Status:
+    def _reprieve_loop(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int, *, collect: bool = False
+                       ) -> tuple[int, int, int, int, float, tuple[list[Pod], list[Pod]] | None]:
         """SelectVictimsOnNode's reprieve loop when only NodeResourcesFit can change: with every
-        lower-priority pod removed the pod fits; add them back in order, keeping each that still fits."""
+        lower-priority pod removed the pod fits; add them back in order, keeping each that still fits.
+
+        Returns the figures of pickOneNodeForPreemption: number of victims (0: no candidate), PDB
+        violations, priority of the first victim, sum of (priority + 2^31), the earliest start of
+        the highest-priority victims; and (victims, reprieved) when ``collect``.
+        """
         state = self.state
         pairs = state.vec_pairs(pod)
         order = self._victim_order(i, pod.priority)
@@ -613,48 +628,33 @@ class Preemptor:
         slots = int(state.alloc_pods[i]) - (base_cnt - len(order.pods)) - 1
         victims: list[Pod] = []
         reprieved: list[Pod] = []
-        violations = 0
-        if len(cols) == 1:  # the common shapes, unrolled
-            c0 = cols[0]
-            r0 = room[0]
-            for p, is_violating, req in order.pods:
-                a0 = req[c0]
-                if slots >= 1 and a0 <= r0:
-                    slots -= 1
-                    r0 -= a0
+        count = violations = total = 0
+        first = highest = 0
+        latest = math.inf
+        n = len(cols)
+        for p, is_violating, req, priority, start in order.pods:
+            if slots >= 1 and (n == 0 or req[cols[0]] <= room[0]) and (n < 2 or req[cols[1]] <= room[1]) and (
+                    n < 3 or all(req[cols[k]] <= room[k] for k in range(2, n))):
+                slots -= 1
+                for k in range(n):
+                    room[k] -= req[cols[k]]
+                if collect:
                     reprieved.append(p)
-                else:
-                    victims.append(p)
-                    violations += is_violating
-        elif len(cols) == 2:
-            c0, c1 = cols
-            r0, r1 = room
-            for p, is_violating, req in order.pods:
-                a0, a1 = req[c0], req[c1]
-                if slots >= 1 and a0 <= r0 and a1 <= r1:
-                    slots -= 1
-                    r0 -= a0
-                    r1 -= a1
-                    reprieved.append(p)
-                else:
-                    victims.append(p)
-                    violations += is_violating
-        else:
-            idx = range(len(cols))
-            for p, is_violating, req in order.pods:
-                add = [req[c] for c in cols]
-                if slots >= 1 and all(add[n] <= room[n] for n in idx):
-                    slots -= 1
-                    for n in idx:
-                        room[n] -= add[n]
-                    reprieved.append(p)
-                else:
-                    victims.append(p)
-                    violations += is_violating
-        if not victims:
-            return Status(UNSCHEDULABLE_AND_UNRESOLVABLE,
-                          (f'expected at least one victim pod on node "{state.nodes[i].name}"',), NAME)
-        return Candidate(i, victims, violations, reprieved)
+                continue
+            if collect:
+                victims.append(p)
+            violations += is_violating
+            total += priority + MAX_INT32_PLUS_1
+            if not count:
+                first = highest = priority
+                latest = start
+            elif priority == highest:
+                if start < latest:
+                    latest = start
+            elif priority > highest:
+                highest, latest = priority, start
+            count += 1
+        return count, violations, first, total, latest, (victims, reprieved) if collect else None
 
     # ------------------------------------------------------------------ the whole PostFilter
 

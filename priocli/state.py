@@ -79,6 +79,7 @@ class ClusterState:
         self.wide_anti_affinity = 0
         self.node_free = np.zeros(n, dtype=np.int64)  # per node: free_events of its last freeing change
         self.node_version = np.zeros(n, dtype=np.int64)  # per node: bumped on any change to it
+        self.pods_version = [0] * n  # per node: bumped when a pod is bound to it or leaves it
         # Per priority level (sorted distinct priorities): requests and pod counts per node, so that
         # "what would removing every pod below priority p free" is a few array sums (preemption).
         self.levels = sorted(set(priorities))
@@ -194,6 +195,7 @@ class ClusterState:
         if nom is not None and nom != node_index:
             self._freed(nom)  # its reservation on another node is released
         self.node_version[node_index] += 1
+        self.pods_version[node_index] += 1
         self._ns_changed(pod.namespace)
         log = self.ns_log.get(pod.namespace)
         if log is not None:
@@ -229,6 +231,7 @@ class ClusterState:
         self.node_version += per_node
         self.version += m
         for pod, i in placed:
+            self.pods_version[i] += 1
             self.pods_on[i][pod.uid] = pod
             self.where[pod.uid] = i
             ns = self.ns_pods.get(pod.namespace)
@@ -253,6 +256,7 @@ class ClusterState:
     def remove(self, pod: Pod) -> int:
         node_index = self.where.pop(pod.uid)
         del self.pods_on[node_index][pod.uid]
+        self.pods_version[node_index] += 1
         self.requested[node_index] -= self.vec(pod)
         lv = self.level_index[pod.priority]
         self.level_requested[lv, node_index] -= self.vec(pod)
