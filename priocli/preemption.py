@@ -180,6 +180,7 @@ class _VictimOrder:
     # (pod, PDB-violating, requests per resource column, priority, start time key)
     pods: list[tuple[Pod, bool, tuple[int, ...], int, float]]
     removed: list[int]  # their summed requests per resource column
+    violating: bool  # whether some of them would violate a PDB (pdb_violation_split)
 
 
 class Preemptor:
@@ -207,6 +208,7 @@ class Preemptor:
         self._reprieve_cache: dict[tuple, _Reprieved] = {}
         self._prescreen_cache: dict[tuple, _Prescreen] = {}
         self._victim_orders: dict[tuple[int, int], _VictimOrder] = {}
+        self._violating: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if self.pdbs:
             self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
 
@@ -465,8 +467,12 @@ class Preemptor:
         cand = order[keep & (kind == FITS)]
         if cand.size == 0:
             return []
-        # Nodes needing the exact loop: PDB-counted lower pods, or no filter status (may need no victim).
-        need_exact = pre.pdb[cand] | (diag.codes[cand] == NO_STATUS)
+        # Nodes needing the exact loop: lower pods that would violate a PDB, or no filter status (may
+        # need no victim). PDB-counted pods within their budgets reprieve as any other pod.
+        pdb = pre.pdb[cand]
+        if pdb.any():
+            pdb[pdb] = self._has_violating(cand[pdb], pod.priority)
+        need_exact = pdb | (diag.codes[cand] == NO_STATUS)
         rep = self._reprieved(pod)
         exact = cand[need_exact]
         self._reprieve_nodes(pod, exact, rep)
@@ -536,6 +542,21 @@ class Preemptor:
             done += part.size
         return nodes[:done]
 
+    def _has_violating(self, nodes: np.ndarray, priority: int) -> np.ndarray:
+        """Per node: whether its pods below ``priority`` include PDB-violating ones (see
+        :meth:`_victim_order`), kept per priority until the node's pods change."""
+        state = self.state
+        cached = self._violating.get(priority)
+        if cached is None:
+            n = len(state.nodes)
+            cached = self._violating[priority] = (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool))
+        ver, flag = cached
+        stale = nodes[ver[nodes] != state.pods_version[nodes]]
+        for i in stale.tolist():
+            flag[i] = self._victim_order(i, priority).violating
+        ver[stale] = state.pods_version[stale]
+        return flag[nodes]
+
     def _reprieved(self, pod: Pod) -> _Reprieved:
         state = self.state
         if pod.uid in state.nominated_node:
@@ -591,7 +612,7 @@ class Preemptor:
         MoreImportantPod order) with their requests; cached per (node, priority) until a pod is
         bound to the node or leaves it."""
         state = self.state
-        version = state.pods_version[i]
+        version = int(state.pods_version[i])
         hit = self._victim_orders.get((i, priority))
         if hit is not None and hit.version == version:
             return hit
@@ -605,7 +626,7 @@ class Preemptor:
         pods += [(p, False, vec(p), p.priority, key(p)) for p in non_violating]
         removed = [sum(col) for col in zip(*(e[2] for e in pods), strict=True)] if pods else (
             [0] * len(state.resources))
-        order = _VictimOrder(version, pods, removed)
+        order = _VictimOrder(version, pods, removed, bool(violating))
         self._victim_orders[(i, priority)] = order
         return order
 

@@ -79,7 +79,7 @@ class ClusterState:
         self.wide_anti_affinity = 0
         self.node_free = np.zeros(n, dtype=np.int64)  # per node: free_events of its last freeing change
         self.node_version = np.zeros(n, dtype=np.int64)  # per node: bumped on any change to it
-        self.pods_version = [0] * n  # per node: bumped when a pod is bound to it or leaves it
+        self.pods_version = np.zeros(n, dtype=np.int64)  # per node: bumped when a pod is bound to it or leaves it
         # Per priority level (sorted distinct priorities): requests and pod counts per node, so that
         # "what would removing every pod below priority p free" is a few array sums (preemption).
         self.levels = sorted(set(priorities))
@@ -230,8 +230,8 @@ class ClusterState:
         self.npods += per_node
         self.node_version += per_node
         self.version += m
+        self.pods_version += per_node
         for pod, i in placed:
-            self.pods_version[i] += 1
             self.pods_on[i][pod.uid] = pod
             self.where[pod.uid] = i
             ns = self.ns_pods.get(pod.namespace)
