@@ -508,39 +508,78 @@ class Preemptor:
         """Run the reprieve loop on the nodes tied after criteria 1 and 2 (``exact`` ones already have
         it) that can still win; returns those nodes.
 
-        Every tied candidate's first victim has priority ``best2``, so its criterion-3 sum is at
-        least that of a single victim, and a node with one victim beats any node with more (on
-        criterion 3, or 4 when the sums are equal). Among one-victim nodes criterion 5 decides: the
-        start of that victim, at most the latest start of the node's pods at ``best2``
-        (``state.level_latest``: for plain nodes every victim is at or below that level). So nodes
-        are taken in order of that bound, latest first, and once a one-victim node is found the
-        nodes whose bound is below its start are left out: they cannot tie or win.
+        Every tied candidate's first victim has priority ``best2``. On a plain node every victim is
+        at or below that level, so criterion 5 (the earliest start of its highest-priority
+        victims) is at most ``ub``, the latest start of the node's pods at ``best2``
+        (``state.level_latest``). When ``best2`` is the lowest priority of all, a plain node's
+        victims all have that priority, so its criterion-3 sum is (victims) * (best2 + 2^31), and
+        it needs at least ``lb`` victims, from the largest request at that level
+        (``state.level_maxreq``) against what the pod lacks; otherwise ``lb`` is 1 and only the
+        one-victim argument is used (a one-victim node beats any node with more on criterion 3,
+        or on 4 when the sums are equal). Plain nodes are reprieved a chunk at a time in order
+        of (lb, -ub, name) and the rest are left out once none of them can tie or beat the best.
         """
         state = self.state
-        nodes = np.concatenate([exact, plain])
+        self._reprieve_nodes(pod, exact, rep)
         if plain.size <= TIED_CHUNK:
-            self._reprieve_nodes(pod, nodes, rep)
-            assert rep.is_cand[nodes].all()
-            return nodes
-        bound = np.concatenate([rep.latest[exact], state.level_latest[state.level_index[best2], plain]])
-        order = np.lexsort((self.sched.name_rank[nodes], -bound))
-        nodes, bound = nodes[order], bound[order]
-        best_count, best_latest = -1, -math.inf
+            self._reprieve_nodes(pod, plain, rep)
+            assert rep.is_cand[plain].all()
+            return np.concatenate([exact, plain])
+        level = state.level_index[best2]
+        ub = state.level_latest[level, plain]
+        lowest = level == 0
+        lb = np.ones(plain.size, dtype=np.int64)
+        if lowest:
+            lb = self._victims_needed(pod, plain, state.level_maxreq[0, plain])
+        order = np.lexsort((self.sched.name_rank[plain], -ub, lb))
+        plain, ub, lb = plain[order], ub[order], lb[order]
+        unit = best2 + MAX_INT32_PLUS_1
+        # the best so far: (sum, count, -latest), smallest wins (name order is left to the caller)
+        best: tuple[int, int, float] | None = None
+        if exact.size:
+            k = int(np.lexsort((-rep.latest[exact], rep.count[exact], rep.sum[exact]))[0])
+            i = int(exact[k])
+            best = (int(rep.sum[i]), int(rep.count[i]), -float(rep.latest[i]))
         done = 0
-        while done < nodes.size:
-            if best_count == 1 and bound[done] < best_latest:
-                break
-            part = nodes[done:done + TIED_CHUNK]
+        while done < plain.size:
+            if best is not None:
+                b_sum, b_count, b_neg_latest = best
+                n_lb, n_ub = int(lb[done]), float(ub[done])
+                if lowest:
+                    if n_lb * unit > b_sum or (n_lb * unit == b_sum and (
+                            n_lb > b_count or (n_lb == b_count and n_ub < -b_neg_latest))):
+                        break
+                elif b_count == 1 and b_sum == unit and n_ub < -b_neg_latest:
+                    break
+            part = plain[done:done + TIED_CHUNK]
             self._reprieve_nodes(pod, part, rep)
             assert rep.is_cand[part].all()
-            counts = rep.count[part]
-            low = int(counts.min())
-            if best_count < 0 or low < best_count:
-                best_count, best_latest = low, -math.inf
-            if low == best_count:
-                best_latest = max(best_latest, float(rep.latest[part][counts == low].max()))
+            k = int(np.lexsort((-rep.latest[part], rep.count[part], rep.sum[part]))[0])
+            i = int(part[k])
+            cand = (int(rep.sum[i]), int(rep.count[i]), -float(rep.latest[i]))
+            if best is None or cand < best:
+                best = cand
             done += part.size
-        return nodes[:done]
+        return np.concatenate([exact, plain[:done]])
+
+    def _victims_needed(self, pod: Pod, nodes: np.ndarray, largest: np.ndarray) -> np.ndarray:
+        """A lower bound on the victims each node needs when they all come from one priority level
+        whose largest request per resource is ``largest``: what the pod lacks (two-pass filter
+        base, as the dry run) divided by it, rounded up; at least 1, and the missing pod slots."""
+        state = self.state
+        base_req = state.requested[nodes]
+        base_cnt = state.npods[nodes]
+        load = state.nominated_load(pod)
+        if load is not None:
+            base_req = base_req + load[0][nodes]
+            base_cnt = base_cnt + load[1][nodes]
+        lb = np.maximum(1, base_cnt + 1 - state.alloc_pods[nodes])
+        for col, amount in state.vec_pairs(pod):
+            lack = amount - (state.alloc[nodes, col] - base_req[:, col])
+            big = largest[:, col]
+            need = np.where((lack > 0) & (big > 0), (lack + np.maximum(big, 1) - 1) // np.maximum(big, 1), 1)
+            lb = np.maximum(lb, need)
+        return lb
 
     def _has_violating(self, nodes: np.ndarray, priority: int) -> np.ndarray:
         """Per node: whether its pods below ``priority`` include PDB-violating ones (see

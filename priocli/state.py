@@ -89,6 +89,8 @@ class ClusterState:
         self.level_flagged = np.zeros((len(self.levels), n), dtype=np.int64)
         # ... and the latest start time (GetPodStartTime; no startTime = +inf) of its pods, -inf if none
         self.level_latest = np.full((len(self.levels), n), -np.inf, dtype=np.float64)
+        # ... and the largest request of its pods per resource (a bound on how many must go)
+        self.level_maxreq = np.zeros((len(self.levels), n, r), dtype=np.int64)
         self.flag: Callable[[Pod], bool] | None = None  # e.g. "a PDB counts this pod" (preemption)
         self.bound_start: dict[int, float] = {}  # start times of pods bound during the pass
         # Per namespace: bumped whenever one of its pods is bound, removed, nominated or loses its
@@ -147,6 +149,7 @@ class ClusterState:
             self.level_requested = np.zeros((len(self.levels), n, r), dtype=np.int64)
             self.level_npods = np.zeros((len(self.levels), n), dtype=np.int64)
             self.level_latest = np.full((len(self.levels), n), -np.inf, dtype=np.float64)
+            self.level_maxreq = np.zeros((len(self.levels), n, r), dtype=np.int64)
             self._rebuild_levels()
             lv = self.level_index[pod.priority]
         return lv
@@ -156,8 +159,10 @@ class ClusterState:
         self.level_npods[:] = 0
         self.level_flagged = np.zeros_like(self.level_npods)
         self.level_latest[:] = -np.inf
+        self.level_maxreq[:] = 0
         for i, p in self.all_bound_pods():
             k = self.level_index[p.priority]
+            np.maximum(self.level_maxreq[k, i], self.vec(p), out=self.level_maxreq[k, i])
             self.level_requested[k, i] += self.vec(p)
             self.level_npods[k, i] += 1
             self.level_latest[k, i] = max(self.level_latest[k, i], self.start_key(p))
@@ -179,6 +184,7 @@ class ClusterState:
         start = self.start_key(pod)
         if start > self.level_latest[lv, node_index]:
             self.level_latest[lv, node_index] = start
+        np.maximum(self.level_maxreq[lv, node_index], self.vec(pod), out=self.level_maxreq[lv, node_index])
         if self.flag is not None and self.flag(pod):
             self.level_flagged[lv, node_index] += 1
         self.nonzero[node_index, 0] += pod.spec.nonzero_cpu
@@ -219,6 +225,7 @@ class ClusterState:
         np.add.at(self.level_npods, (lvs, idx), 1)
         starts = np.fromiter((self.start_key(p) for p, _ in placed), dtype=np.float64, count=m)
         np.maximum.at(self.level_latest, (lvs, idx), starts)
+        np.maximum.at(self.level_maxreq, (lvs, idx), vecs)
         if self.flag is not None:
             flagged = np.fromiter((self.flag(p) for p, _ in placed), dtype=bool, count=m)
             np.add.at(self.level_flagged, (lvs[flagged], idx[flagged]), 1)
@@ -261,9 +268,9 @@ class ClusterState:
         lv = self.level_index[pod.priority]
         self.level_requested[lv, node_index] -= self.vec(pod)
         self.level_npods[lv, node_index] -= 1
-        self.level_latest[lv, node_index] = max(
-            (self.start_key(p) for p in self.pods_on[node_index].values() if p.priority == pod.priority),
-            default=-np.inf)
+        same = [p for p in self.pods_on[node_index].values() if p.priority == pod.priority]
+        self.level_latest[lv, node_index] = max((self.start_key(p) for p in same), default=-np.inf)
+        self.level_maxreq[lv, node_index] = np.max([self.vec(p) for p in same], axis=0) if same else 0
         if self.flag is not None and self.flag(pod):
             self.level_flagged[lv, node_index] -= 1
         self.nonzero[node_index, 0] -= pod.spec.nonzero_cpu
