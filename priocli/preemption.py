@@ -180,7 +180,6 @@ class _VictimOrder:
     # (pod, PDB-violating, requests per resource column, priority, start time key)
     pods: list[tuple[Pod, bool, tuple[int, ...], int, float]]
     removed: list[int]  # their summed requests per resource column
-    violating: bool  # whether some of them would violate a PDB (pdb_violation_split)
 
 
 class Preemptor:
@@ -591,8 +590,23 @@ class Preemptor:
             cached = self._violating[priority] = (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool))
         ver, flag = cached
         stale = nodes[ver[nodes] != state.pods_version[nodes]]
+        pdbs, matching, pods_on = self.pdbs, self.matching_pdbs, state.pods_on
         for i in stale.tolist():
-            flag[i] = self._victim_order(i, priority).violating
+            # pdb_violation_split marks a pod violating when one of its budgets runs out on this
+            # node: that happens iff a budget counts more of the node's lower pods than it allows.
+            counts: dict[int, int] = {}
+            violating = False
+            for p in pods_on[i].values():
+                if p.priority < priority and p.labels:
+                    for j in matching(p):
+                        c = counts.get(j, 0) + 1
+                        counts[j] = c
+                        if c > pdbs[j].disruptions_allowed:
+                            violating = True
+                            break
+                    if violating:
+                        break
+            flag[i] = violating
         ver[stale] = state.pods_version[stale]
         return flag[nodes]
 
@@ -665,7 +679,7 @@ class Preemptor:
         pods += [(p, False, vec(p), p.priority, key(p)) for p in non_violating]
         removed = [sum(col) for col in zip(*(e[2] for e in pods), strict=True)] if pods else (
             [0] * len(state.resources))
-        order = _VictimOrder(version, pods, removed, bool(violating))
+        order = _VictimOrder(version, pods, removed)
         self._victim_orders[(i, priority)] = order
         return order
 
