@@ -171,6 +171,16 @@ class Scheduler:
             self._static_scores[key] = ok
         return ok
 
+    def static_ok_mask(self, pod: Pod) -> np.ndarray:
+        """Per node: whether it passes the pod's static filters."""
+        s = pod.spec
+        key = ("ok-mask", s.tolerations, s.node_selector, s.required_node_affinity, s.node_name)
+        mask = self._static_scores.get(key)
+        if mask is None:
+            mask = self._static_result(pod)[0] == SUCCESS
+            self._static_scores[key] = mask
+        return mask
+
     def static_status(self, pod: Pod, node_index: int) -> Status | None:
         codes, ids = self._static_result(pod)
         if codes[node_index] == SUCCESS:

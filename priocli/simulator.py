@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from priocli.errors import SimulationError
 from priocli.framework import format_fit_error
 from priocli.load.cluster import ClusterInput
@@ -32,6 +34,7 @@ from priocli.scheduler import Diagnosis, Scheduler, ScoreBreakdown
 from priocli.state import ClusterState, resource_names
 
 NO_NODES = "no nodes available to schedule pods"
+FREE_LOG_SCAN = 256  # freeing events since a pod's last failure read from the log; more: a vector scan
 FREED_NODES_CHECKED = 32  # a skipped retry checks at most this many nodes; more: evaluate it fully
 START_OFFSET = 60.0
 RECREATING_CONTROLLERS = ("ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController")
@@ -208,7 +211,7 @@ class _Pass:
                 self.cycle += 1
                 e = entries[uid]
                 if (e.free_seen == state.free_events and fast_ok and e.plain and uid not in nominated
-                        and e.pod.key not in trace):
+                        and (not trace or e.pod.key not in trace)):
                     e.stale_version = state.version  # = _skip(e), inlined
                     e.timestamp = self.clock
                     self.clock += 1
@@ -264,16 +267,21 @@ class _Pass:
         """
         pod = e.pod
         state = self.state
+        trace = self.options.trace
         if (not self.options.shortcuts or e.free_seen < 0 or pod.uid in state.nominated_node
-                or pod.spec.pod_affinity_required or pod.key in self.options.trace):
+                or pod.spec.pod_affinity_required or (trace and pod.key in trace)):
             return False
         if pod.spec.topology_spread and state.ns_version.get(pod.namespace, 0) != e.ns_seen:
             return False  # a pod of its namespace came, went or was nominated: the skews may differ
         if e.free_seen != state.free_events:
-            if state.wide_anti_affinity or state.wide_anti(pod):
+            if state.wide_anti_affinity or (pod.spec.pod_anti_affinity_required and state.wide_anti(pod)):
                 return False  # room freed on one node can open others of its topology domain
-            ok = self.sched.static_ok(pod)
-            freed = ok[state.node_free[ok] > e.free_seen]
+            if state.free_events - e.free_seen <= FREE_LOG_SCAN:  # the few nodes freed since
+                allowed = self.sched.static_ok_mask(pod)
+                freed = np.array(sorted({i for i in state.free_log[e.free_seen:] if allowed[i]}), dtype=np.int64)
+            else:
+                ok = self.sched.static_ok(pod)
+                freed = ok[state.node_free[ok] > e.free_seen]
             if freed.size:
                 if self.preemptor.resource_only_pod(pod) and not state.nominated_node.get(pod.uid):
                     if self.preemptor.resources_could_help(pod, freed):

@@ -78,6 +78,7 @@ class ClusterState:
         self.hostname_unique = None not in hostnames and len(set(hostnames)) == len(hostnames)
         self.wide_anti_affinity = 0
         self.node_free = np.zeros(n, dtype=np.int64)  # per node: free_events of its last freeing change
+        self.free_log: list[int] = []  # the node of each freeing change: free_log[k - 1] for free_events k
         self.node_version = np.zeros(n, dtype=np.int64)  # per node: bumped on any change to it
         self.pods_version = np.zeros(n, dtype=np.int64)  # per node: bumped when a pod is bound to it or leaves it
         # Per priority level (sorted distinct priorities): requests and pod counts per node, so that
@@ -332,6 +333,7 @@ class ClusterState:
         """Room may have been freed on the node (a pod left it, a reservation on it was withdrawn)."""
         self.free_events += 1
         self.node_free[node_index] = self.free_events
+        self.free_log.append(node_index)
         self.node_version[node_index] += 1
 
     def nominated_load(self, pod: Pod) -> tuple[np.ndarray, np.ndarray] | None:
