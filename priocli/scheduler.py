@@ -36,7 +36,7 @@ from priocli.framework import (
     Status,
     StatusTable,
 )
-from priocli.model import CPU, MEMORY, LabelSelector, Node, Pod
+from priocli.model import CPU, MEMORY, LabelSelector, Node, Pod, PodSpecInfo
 from priocli.plugins import (
     imagelocality,
     interpodaffinity,
@@ -100,6 +100,15 @@ class ScoreBreakdown:
     totals: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+@dataclass(slots=True)
+class _Static:
+    spec: PodSpecInfo  # held so that its id() is not reused while cached
+    codes: np.ndarray
+    ids: np.ndarray
+    ok_mask: np.ndarray
+    ok: np.ndarray
+
+
 class Scheduler:
     """The default profile over a :class:`ClusterState`."""
 
@@ -110,6 +119,7 @@ class Scheduler:
         self.nodes = state.nodes
         self.table = StatusTable()
         self._static: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._by_spec: dict[int, _Static] = {}
         self._static_scores: dict[tuple, np.ndarray] = {}
         self.default_spread_selector = default_spread_selector or (lambda pod: None)
         self._ns_labels = namespace_labels or {}
@@ -142,8 +152,23 @@ class Scheduler:
 
     # ---------------------------------------------------------------- static filters
 
+    def _static_of(self, pod: Pod) -> _Static:
+        """The static filters' results for the pod's spec object (specs are shared by pods of one
+        template: this skips hashing the tolerations and selectors on every call)."""
+        s = pod.spec
+        hit = self._by_spec.get(id(s))
+        if hit is not None and hit.spec is s:
+            return hit
+        codes, ids = self._static_result(pod)
+        ok_mask = codes == SUCCESS
+        st = self._by_spec[id(s)] = _Static(s, codes, ids, ok_mask, np.nonzero(ok_mask)[0])
+        return st
+
     def _static_result(self, pod: Pod) -> tuple[np.ndarray, np.ndarray]:
         s = pod.spec
+        hit = self._by_spec.get(id(s))
+        if hit is not None and hit.spec is s:
+            return hit.codes, hit.ids
         key = (s.tolerations, s.node_selector, s.required_node_affinity, s.node_name)
         cached = self._static.get(key)
         if cached is None:
@@ -163,23 +188,11 @@ class Scheduler:
 
     def static_ok(self, pod: Pod) -> np.ndarray:
         """Indices of the nodes that pass the static filters (the only ones that can ever fit the pod)."""
-        s = pod.spec
-        key = ("ok", s.tolerations, s.node_selector, s.required_node_affinity, s.node_name)
-        ok = self._static_scores.get(key)
-        if ok is None:
-            ok = np.nonzero(self._static_result(pod)[0] == SUCCESS)[0]
-            self._static_scores[key] = ok
-        return ok
+        return self._static_of(pod).ok
 
     def static_ok_mask(self, pod: Pod) -> np.ndarray:
         """Per node: whether it passes the pod's static filters."""
-        s = pod.spec
-        key = ("ok-mask", s.tolerations, s.node_selector, s.required_node_affinity, s.node_name)
-        mask = self._static_scores.get(key)
-        if mask is None:
-            mask = self._static_result(pod)[0] == SUCCESS
-            self._static_scores[key] = mask
-        return mask
+        return self._static_of(pod).ok_mask
 
     def static_status(self, pod: Pod, node_index: int) -> Status | None:
         codes, ids = self._static_result(pod)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from priocli.framework import NodeView
-from priocli.model import CPU, EPHEMERAL, MEMORY, PODS, Node, Pod
+from priocli.model import CPU, EPHEMERAL, MEMORY, PODS, Node, Pod, PodSpecInfo
 
 BASE_RESOURCES = (CPU, MEMORY, EPHEMERAL)
 HOSTNAME = "kubernetes.io/hostname"
@@ -66,7 +66,8 @@ class ClusterState:
         self.nominated: dict[int, dict[int, Pod]] = {}  # node index -> uid -> pod
         self.nominated_node: dict[int, int] = {}  # pod uid -> node index
         self._nominated_load: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}  # see nominated_load
-        self._vec_cache: dict[int, tuple[tuple[tuple[int, int], ...], np.ndarray, tuple[int, ...]]] = {}
+        self.zero_requests: dict[int, tuple[PodSpecInfo, bool]] = {}  # see noderesources.zero_request
+        self._vec_cache: dict[int, tuple[tuple[tuple[int, int], ...], np.ndarray, tuple[int, ...], PodSpecInfo]] = {}
         self.version = 0  # bumped on every change, for caches
         # Bumped by every change that can free room for a pod: a pod leaving a node, a nomination
         # withdrawn (or moved to another node by its pod binding elsewhere). Bindings and new
@@ -113,10 +114,10 @@ class ClusterState:
 
     # ------------------------------------------------------------------ vectors
 
-    def _vectors(self, pod: Pod) -> tuple[tuple[tuple[int, int], ...], np.ndarray, tuple[int, ...]]:
+    def _vectors(self, pod: Pod) -> tuple[tuple[tuple[int, int], ...], np.ndarray, tuple[int, ...], PodSpecInfo]:
         key = id(pod.spec)
         v = self._vec_cache.get(key)
-        if v is None:
+        if v is None or v[3] is not pod.spec:
             arr = np.zeros(len(self.resources), dtype=np.int64)
             pairs = []
             for name, amount in pod.spec.requests.items():
@@ -124,7 +125,7 @@ class ClusterState:
                 if i is not None and amount:
                     arr[i] = amount
                     pairs.append((i, amount))
-            v = (tuple(pairs), arr, tuple(arr.tolist()))
+            v = (tuple(pairs), arr, tuple(arr.tolist()), pod.spec)  # the spec is held: its id stays unique
             self._vec_cache[key] = v
         return v
 

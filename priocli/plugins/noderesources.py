@@ -28,9 +28,15 @@ def insufficient(resource: str) -> str:
 
 def zero_request(state: ClusterState, pod: Pod) -> bool:
     """The zero-request shortcut: no cpu, memory, ephemeral-storage or scalar request at all."""
-    reqs = pod.spec.requests
-    return not any(reqs.get(r, 0) for r in BASE_COLUMNS) and not any(
+    spec = pod.spec
+    hit = state.zero_requests.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    reqs = spec.requests
+    zero = not any(reqs.get(r, 0) for r in BASE_COLUMNS) and not any(
         k in state.res_index and k not in BASE_COLUMNS for k in reqs)
+    state.zero_requests[id(spec)] = (spec, zero)  # the spec is held: its id stays unique
+    return zero
 
 
 def filter(state: ClusterState, pod: Pod, view: NodeView) -> Status | None:
