@@ -208,6 +208,7 @@ class Preemptor:
         self._prescreen_cache: dict[tuple, _Prescreen] = {}
         self._victim_orders: dict[tuple[int, int], _VictimOrder] = {}
         self._violating: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._help_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         if self.pdbs:
             self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
 
@@ -311,7 +312,24 @@ class Preemptor:
 
     def resources_could_help(self, pod: Pod, nodes: np.ndarray) -> bool:
         """For a resource-only pod (see :meth:`_resource_only`) on nodes that pass its static filters:
-        whether it fits one of them now, or (if it may preempt) could preempt on one of them."""
+        whether it fits one of them now, or (if it may preempt) could preempt on one of them.
+
+        Per node the answer depends only on the node (``state.node_version``) and on the pod's
+        priority, requests and policy: it is kept per such shape (the pod is not nominated)."""
+        state = self.state
+        key = (pod.priority, state.vec_pairs(pod), pod.preemption_policy == NEVER)
+        cached = self._help_cache.get(key)
+        if cached is None:
+            n = len(state.nodes)
+            cached = self._help_cache[key] = (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool))
+        ver, flag = cached
+        stale = nodes[ver[nodes] != state.node_version[nodes]]
+        if stale.size:
+            flag[stale] = self._could_help(pod, stale)
+            ver[stale] = state.node_version[stale]
+        return bool(flag[nodes].any())
+
+    def _could_help(self, pod: Pod, nodes: np.ndarray) -> np.ndarray:
         state = self.state
         req = state.requested[nodes]
         cnt = state.npods[nodes]
@@ -329,16 +347,13 @@ class Preemptor:
                 ok &= amount <= alloc[:, col] - r[:, col]
             return ok
 
-        if fits(req, cnt).any():
-            return True
-        if pod.preemption_policy == NEVER:
-            return False
+        now = fits(req, cnt)
         k = bisect.bisect_left(state.levels, pod.priority)
-        if k == 0:
-            return False
+        if pod.preemption_policy == NEVER or k == 0:
+            return now
         lower_cnt = state.level_npods[:k][:, nodes].sum(axis=0)
         lower_req = state.level_requested[:k][:, nodes, :].sum(axis=0)
-        return bool((fits(req - lower_req, cnt - lower_cnt) & (lower_cnt > 0)).any())
+        return now | (fits(req - lower_req, cnt - lower_cnt) & (lower_cnt > 0))
 
     def resource_only_pod(self, pod: Pod) -> bool:
         """:meth:`_resource_only` decided before PreFilter runs."""

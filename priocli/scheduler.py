@@ -107,6 +107,7 @@ class _Static:
     ids: np.ndarray
     ok_mask: np.ndarray
     ok: np.ndarray
+    ok_bytes: bytes
 
 
 class Scheduler:
@@ -161,7 +162,7 @@ class Scheduler:
             return hit
         codes, ids = self._static_result(pod)
         ok_mask = codes == SUCCESS
-        st = self._by_spec[id(s)] = _Static(s, codes, ids, ok_mask, np.nonzero(ok_mask)[0])
+        st = self._by_spec[id(s)] = _Static(s, codes, ids, ok_mask, np.nonzero(ok_mask)[0], ok_mask.tobytes())
         return st
 
     def _static_result(self, pod: Pod) -> tuple[np.ndarray, np.ndarray]:
@@ -193,6 +194,10 @@ class Scheduler:
     def static_ok_mask(self, pod: Pod) -> np.ndarray:
         """Per node: whether it passes the pod's static filters."""
         return self._static_of(pod).ok_mask
+
+    def static_ok_bytes(self, pod: Pod) -> bytes:
+        """:meth:`static_ok_mask` as bytes (1 = passes), for cheap lookups of single nodes."""
+        return self._static_of(pod).ok_bytes
 
     def static_status(self, pod: Pod, node_index: int) -> Status | None:
         codes, ids = self._static_result(pod)

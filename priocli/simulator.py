@@ -68,7 +68,6 @@ class Attempt:
 class _Entry:
     pod: Pod
     outcome: PodOutcome
-    timestamp: int
     free_seen: int = -1  # state.free_events when this pod last failed a real evaluation
     ns_seen: int = -1  # state.ns_version of its namespace then (pods with hard spread constraints)
     stale_version: int = -1  # state.version when a retry was skipped (message to materialize), else -1
@@ -113,7 +112,6 @@ class _Pass:
         self.priorities: list[int] = []  # the queues' priorities, highest first
         self.stale: list[int] = []  # pods whose last retry was skipped (see _unchanged_failure)
         self.job_failures: dict[tuple[str, str], int] = {}  # (namespace, Job) -> evictions so far
-        self.clock = len(c.pods)  # queue timestamps; failures take the next value
         starts = [p.start_time for p in c.pods if p.start_time is not None]
         self.next_start = (max(starts) if starts else 0.0) + START_OFFSET
         self.pdb_evictions: dict[str, int] = {}
@@ -131,7 +129,7 @@ class _Pass:
         for pod in self.pods:
             if pod.node_name:
                 out = PodOutcome(pod, "running", "running", node=pod.node_name)
-                self.entries[pod.uid] = _Entry(pod, out, pod.uid)
+                self.entries[pod.uid] = _Entry(pod, out)
                 if pod.terminal:
                     continue  # Succeeded/Failed: invisible to the scheduler, consumes nothing
                 idx = state.node_index.get(pod.node_name)
@@ -141,7 +139,7 @@ class _Pass:
                 placed.append((pod, idx))
                 continue
             out = PodOutcome(pod, "queued", "pending")
-            self.entries[pod.uid] = _Entry(pod, out, pod.uid, plain=_plain(pod))
+            self.entries[pod.uid] = _Entry(pod, out, plain=_plain(pod))
             if pod.spec.scheduler_name != DEFAULT_SCHEDULER:
                 other_schedulers[pod.spec.scheduler_name] = other_schedulers.get(pod.spec.scheduler_name, 0) + 1
                 out.message = (f'not scheduled by default-scheduler: spec.schedulerName is '
@@ -213,8 +211,6 @@ class _Pass:
                 if (e.free_seen == state.free_events and fast_ok and e.plain and uid not in nominated
                         and (not trace or e.pod.key not in trace)):
                     e.stale_version = state.version  # = _skip(e), inlined
-                    e.timestamp = self.clock
-                    self.clock += 1
                     stale.append(uid)
                     dq.append(uid)
                     continue
@@ -277,8 +273,12 @@ class _Pass:
             if state.wide_anti_affinity or (pod.spec.pod_anti_affinity_required and state.wide_anti(pod)):
                 return False  # room freed on one node can open others of its topology domain
             if state.free_events - e.free_seen <= FREE_LOG_SCAN:  # the few nodes freed since
-                allowed = self.sched.static_ok_mask(pod)
-                freed = np.array(sorted({i for i in state.free_log[e.free_seen:] if allowed[i]}), dtype=np.int64)
+                allowed = self.sched.static_ok_bytes(pod)
+                hits = [i for i in state.free_log[e.free_seen:] if allowed[i]]
+                if not hits:
+                    e.free_seen = state.free_events
+                    return self._skip(e)
+                freed = np.unique(np.array(hits, dtype=np.int64))
             else:
                 ok = self.sched.static_ok(pod)
                 freed = ok[state.node_free[ok] > e.free_seen]
@@ -306,8 +306,6 @@ class _Pass:
 
     def _skip(self, e: _Entry) -> bool:
         e.stale_version = self.state.version
-        e.timestamp = self.clock
-        self.clock += 1
         self.stale.append(e.pod.uid)
         return True
 
@@ -385,8 +383,6 @@ class _Pass:
     def _fail(self, e: _Entry, message: str, diag: Diagnosis | None, traced: bool,
               preemption: PreemptionResult | None) -> bool:
         e.outcome.message = message
-        e.timestamp = self.clock
-        self.clock += 1
         e.free_seen = self.state.free_events
         e.ns_seen = self.state.ns_version.get(e.pod.namespace, 0)
         e.stale_version = -1
@@ -466,8 +462,7 @@ class _Pass:
         self.pods.append(pod)
         victim_outcome.replaced_by = pod.key
         out = PodOutcome(pod, "replacement", "pending")
-        self.entries[uid] = _Entry(pod, out, self.clock, plain=_plain(pod))
-        self.clock += 1
+        self.entries[uid] = _Entry(pod, out, plain=_plain(pod))
         self._push(uid)
         self.events.append({"cycle": self.cycle, "type": "Replaced", "pod": pod.key, "replaces": victim.key,
                             "controller": f"{owner.kind}/{owner.name}"})
