@@ -76,16 +76,19 @@ def load_cluster(paths: Sequence[str], *, cluster: Sequence[str] = (), current: 
 
 
 def simulate_cluster(cluster_input: ClusterInput, *, trace: Sequence[str] = (),
-                     shortcuts: bool = True) -> SimulationResult:
+                     shortcuts: bool = True, sample_nodes: bool = False) -> SimulationResult:
     """Run the what-if pass over an already admitted state (``shortcuts=False``: the plain,
-    slower evaluation, which decides identically)."""
+    slower evaluation, which decides identically; ``sample_nodes``: emulate kube-scheduler's node
+    sampling instead of evaluating every node)."""
     from priocli.simulator import Options, Simulation
 
-    return Simulation(cluster_input, Options(trace=frozenset(trace), shortcuts=shortcuts)).run()
+    return Simulation(cluster_input, Options(trace=frozenset(trace), shortcuts=shortcuts,
+                                             sample_nodes=sample_nodes)).run()
 
 
 def simulate_paths(paths: Sequence[str], *, cluster: Sequence[str] = (), current: Sequence[Document] | None = None,
-                   stdin: BinaryIO | None = None, trace: Sequence[str] = ()) -> SimulationResult:
+                   stdin: BinaryIO | None = None, trace: Sequence[str] = (),
+                   sample_nodes: bool = False) -> SimulationResult:
     """Read the inputs, merge them into one state and run the what-if pass.
 
     The current state is ``cluster`` (files) or ``current`` (Documents, e.g. :func:`live_documents`).
@@ -94,7 +97,7 @@ def simulate_paths(paths: Sequence[str], *, cluster: Sequence[str] = (), current
     t0 = time.perf_counter()
     cluster_input = load_cluster(paths, cluster=cluster, current=current, stdin=stdin)
     t1 = time.perf_counter()
-    result = simulate_cluster(cluster_input, trace=trace)
+    result = simulate_cluster(cluster_input, trace=trace, sample_nodes=sample_nodes)
     result.timings["load"] = t1 - t0
     return result
 

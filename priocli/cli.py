@@ -86,6 +86,11 @@ QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="Print nothing on stdout; only the exit code and stderr messages tell.")]
 TimingsOpt = Annotated[bool, typer.Option(
     "--timings", help="Print load, pass and render times on stderr.")]
+SamplingOpt = Annotated[bool, typer.Option(
+    "--emulate-sampling",
+    help="Emulate kube-scheduler's node sampling on clusters of 100+ nodes (percentageOfNodesToScore's "
+         "adaptive default, preemption's max(10%, 100) candidates) instead of evaluating every node. "
+         "Default: every node, the reproducible choice (see README, Fidelity notes).")]
 AllOpt = Annotated[bool, typer.Option(
     "--all", "-a", help="Table: list every pod, including the ones that keep running unchanged.")]
 FailOnOpt = Annotated[list[str] | None, typer.Option(
@@ -205,7 +210,8 @@ def console_text(console: Console) -> str:
     return "\n".join(line.rstrip(" ") for line in text.split("\n"))
 
 
-def run_simulation(paths: Sequence[str], cluster: Sequence[str] = (), current: Any = None) -> SimulationResult:
+def run_simulation(paths: Sequence[str], cluster: Sequence[str] = (), current: Any = None, *,
+                   sample_nodes: bool = False) -> SimulationResult:
     """Load PATHs (``-`` = stdin), over the current state ``cluster`` (files) or ``current``
     (Documents of a live cluster) if given, and run the what-if pass."""
     from priocli.api import simulate_paths
@@ -220,10 +226,10 @@ def run_simulation(paths: Sequence[str], cluster: Sequence[str] = (), current: A
         if stdin is None:
             raise InputError("-: standard input is closed")
     if current is not None:
-        return simulate_paths(list(paths), current=current, stdin=stdin)
+        return simulate_paths(list(paths), current=current, stdin=stdin, sample_nodes=sample_nodes)
     if cluster:
-        return simulate_paths(list(paths), cluster=list(cluster), stdin=stdin)
-    return simulate_paths(list(paths), stdin=stdin)
+        return simulate_paths(list(paths), cluster=list(cluster), stdin=stdin, sample_nodes=sample_nodes)
+    return simulate_paths(list(paths), stdin=stdin, sample_nodes=sample_nodes)
 
 
 def fail_on_violations(result: SimulationResult, policies: Sequence[str]) -> list[str]:
@@ -324,6 +330,7 @@ def simulate(
     context: ContextOpt = None,
     request_timeout: RequestTimeoutOpt = 30.0,
     namespace: NamespaceOpt = None,
+    emulate_sampling: SamplingOpt = False,
 ) -> None:
     """Which pods would run, stay Pending or be evicted if PATHs were applied to the cluster they describe.
 
@@ -342,7 +349,7 @@ def simulate(
     current = _current_state_docs(cluster or [], live, kubeconfig, context,
                                   request_timeout=request_timeout, progress=not quiet)
     live_seconds = time.perf_counter() - started
-    result = run_simulation(paths, cluster or [], current=current)
+    result = run_simulation(paths, cluster or [], current=current, sample_nodes=emulate_sampling)
     if current is not None:
         result.timings["load"] = result.timings.get("load", 0.0) + live_seconds
     shown = result

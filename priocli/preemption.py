@@ -138,6 +138,8 @@ class DryRunStatuses:
 
 
 NO_LOWER, NO_FIT, FITS = 0, 1, 2  # _Prescreen.kind
+MIN_CANDIDATE_NODES_PERCENTAGE = 10  # DefaultPreemptionArgs defaults
+MIN_CANDIDATE_NODES_ABSOLUTE = 100
 TIED_CHUNK = 32  # nodes reprieved at a time while looking for the winner among tied candidates
 
 
@@ -675,6 +677,30 @@ class Preemptor:
     def _start_time(self, pod: Pod) -> float:
         return _start(self.state.start_of(pod))
 
+    def _dry_run_sampled(self, pod: Pod, diag: Diagnosis, potential_mask: np.ndarray,
+                         statuses: DryRunStatuses) -> list[Candidate]:
+        """DryRunPreemption with kube-scheduler's candidate limit (``--emulate-sampling``): the
+        potential nodes in the snapshot's order from offset 0 (kube-scheduler: a random offset),
+        stopping once there is a candidate without PDB violations and max(10%, 100) candidates in
+        all (at most every potential node). Returns the candidates in node name order."""
+        tree = self.sched.tree_order
+        potential = tree[potential_mask[tree]]
+        want = min(max(potential.size * MIN_CANDIDATE_NODES_PERCENTAGE // 100, MIN_CANDIDATE_NODES_ABSOLUTE),
+                   potential.size)
+        candidates: list[Candidate] = []
+        non_violating = 0
+        for i in potential.tolist():
+            res = self.select_victims_on_node(pod, diag, i)
+            if isinstance(res, Candidate):
+                candidates.append(res)
+                non_violating += res.num_pdb_violations == 0
+                if non_violating and len(candidates) >= want:
+                    break
+            else:
+                statuses.add(i, res)
+        candidates.sort(key=lambda c: self.sched.name_rank[c.node])
+        return candidates
+
     def _victim_order(self, i: int, priority: int) -> _VictimOrder:
         """The node's pods below ``priority`` in reprieve order (PDB-violating first, each group in
         MoreImportantPod order) with their requests; cached per (node, priority) until a pod is
@@ -767,7 +793,9 @@ class Preemptor:
         by_name = self.sched.by_name
         order = by_name[potential_mask[by_name]]  # potential nodes in node name order
         candidates: list[Candidate] = []
-        if not exact and self._resource_only(pod, diag):
+        if self.sched.sampling:
+            candidates = self._dry_run_sampled(pod, diag, potential_mask, statuses)
+        elif not exact and self._resource_only(pod, diag):
             candidates = self._dry_run_resources(pod, diag, order, statuses)
         else:
             for i in order.tolist():

@@ -21,7 +21,7 @@ first instead of a random one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +100,42 @@ class ScoreBreakdown:
     totals: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+MIN_FEASIBLE_NODES_TO_FIND = 100
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+
+
+def num_feasible_nodes_to_find(num_all_nodes: int, percentage_of_nodes_to_score: int = 0) -> int:
+    """numFeasibleNodesToFind: all nodes below 100; else the adaptive percentage (50 - nodes/125,
+    at least 5%) unless percentageOfNodesToScore is set, and at least 100 nodes."""
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND:
+        return num_all_nodes
+    percentage = percentage_of_nodes_to_score
+    if percentage == 0:
+        percentage = max(50 - num_all_nodes // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+    return max(num_all_nodes * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
+
+
+ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
+REGION_LABELS = ("topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region")
+
+
+def node_tree_order(nodes: Sequence[Node]) -> np.ndarray:
+    """The scheduler snapshot's node order (nodeTree.list): zones in the order their first node was
+    added, then round-robin over zones, nodes of a zone in the order they were added."""
+    zones: dict[str, list[int]] = {}
+    for node in nodes:
+        region = next((node.labels[k] for k in REGION_LABELS if k in node.labels), "")
+        zone = next((node.labels[k] for k in ZONE_LABELS if k in node.labels), "")
+        key = "" if not region and not zone else f"{region}:\x00:{zone}"
+        zones.setdefault(key, []).append(node.index)
+    out: list[int] = []
+    columns = list(zones.values())
+    depth = max((len(c) for c in columns), default=0)
+    for k in range(depth):
+        out.extend(c[k] for c in columns if k < len(c))
+    return np.asarray(out, dtype=np.int64)
+
+
 @dataclass(slots=True)
 class _Static:
     spec: PodSpecInfo  # held so that its id() is not reused while cached
@@ -138,6 +174,10 @@ class Scheduler:
         self.incremental = True
         self._fit_cache: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._resource_scores: dict[tuple[int, int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # Node sampling as kube-scheduler does it (off: every node is evaluated; see sample_feasible).
+        self.sampling = False
+        self.next_start = 0  # nextStartNodeIndex
+        self.tree_order = node_tree_order(self.nodes)
 
     # ---------------------------------------------------------------- namespaces
 
@@ -325,6 +365,30 @@ class Scheduler:
                     codes[i] = st.code
                     ids[i] = self.table.id(st)
         return Diagnosis(codes, ids, cycle=cycle)
+
+    def sample_feasible(self, diag: Diagnosis) -> np.ndarray:
+        """The feasible nodes kube-scheduler would find with node sampling (``--emulate-sampling``).
+
+        findNodesThatPassFilters walks the nodes (the node tree's zone-interleaved order, or the
+        PreFilterResult's nodes) from ``nextStartNodeIndex`` and stops once it has
+        numFeasibleNodesToFind of them; the index then advances by the nodes processed. The walk
+        is emulated sequentially (kube-scheduler filters 16 nodes at a time and may process a few
+        more before it stops).
+        """
+        order = self.tree_order[diag.codes[self.tree_order] != NO_STATUS]  # the nodes filtered
+        n = order.size
+        if n == 0:
+            return diag.feasible
+        seq = np.roll(order, -(self.next_start % n))
+        ok = diag.codes[seq] == SUCCESS
+        want = num_feasible_nodes_to_find(n)
+        found = np.cumsum(ok)
+        if found[-1] >= want:
+            processed = int(np.argmax(found >= want)) + 1
+        else:
+            processed = n
+        self.next_start = (self.next_start + processed) % n
+        return seq[:processed][ok[:processed]]
 
     def _fit_resource_only(self, pod: Pod, cycle: CycleState) -> Diagnosis:
         """find_nodes_that_fit when NodeResourcesFit is the only filter that reads the cluster state

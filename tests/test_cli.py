@@ -41,7 +41,7 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
 def stub_engine(monkeypatch: pytest.MonkeyPatch, make: Callable[[], SimulationResult]) -> list[list[str]]:
     calls: list[list[str]] = []
 
-    def fake(paths: list[str], *, stdin: object = None) -> SimulationResult:
+    def fake(paths: list[str], *, stdin: object = None, sample_nodes: bool = False) -> SimulationResult:
         calls.append(list(paths))
         return make()
 
@@ -50,7 +50,7 @@ def stub_engine(monkeypatch: pytest.MonkeyPatch, make: Callable[[], SimulationRe
 
 
 def raising_engine(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
-    def fake(paths: list[str], *, stdin: object = None) -> SimulationResult:
+    def fake(paths: list[str], *, stdin: object = None, sample_nodes: bool = False) -> SimulationResult:
         raise exc
 
     monkeypatch.setattr(priocli.api, "simulate_paths", fake)
@@ -181,7 +181,7 @@ def test_ctrl_c_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
 def test_stdin_is_passed_for_dash(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     seen: list[object] = []
 
-    def fake(paths: list[str], *, stdin: object = None) -> SimulationResult:
+    def fake(paths: list[str], *, stdin: object = None, sample_nodes: bool = False) -> SimulationResult:
         seen.append(stdin)
         return blog_result()
 
@@ -299,7 +299,7 @@ from conftest import make_pod
 from priocli.cli import main
 from priocli.result import PodOutcome, SimulationResult
 
-def fake(paths, *, stdin=None):
+def fake(paths, *, stdin=None, sample_nodes=False):
     pods = [PodOutcome(make_pod(f"ns/pod-{{i:05d}}", 10, "c", uid=i), "queued", "running", node="n1")
             for i in range(5000)]
     return SimulationResult(outcomes=pods, evictions=[], warnings=[], node_count=1)
