@@ -77,6 +77,26 @@ class _Entry:
     # no spread constraints or required pod affinity: while nothing was freed since its last
     # failure, a retry of this pod fails as before (see _Pass._unchanged_failure)
     plain: bool = False
+    # plain, and nothing but resources read from the cluster (no host ports, no required pod
+    # anti-affinity): may wait in a _Run of skipped retries
+    parkable: bool = False
+
+
+@dataclass(slots=True)
+class _Run:
+    """Consecutive queue entries of pods whose retries are skipped (see _Pass.run): rotated as one.
+
+    Every member last failed (or was last checked) when ``state.free_events`` was ``free_seen``
+    (authoritative while it is a member: its own ``_Entry.free_seen`` is set when the run is
+    broken up) and was last skipped at ``state.version`` ``version`` (-1: its message is known).
+    ``shapes`` holds one member per (spec, priority, policy): members of one shape are checked
+    together.
+    """
+
+    free_seen: int
+    version: int
+    uids: list[int]
+    shapes: dict[tuple[int, int, str], Pod]
 
 
 @dataclass(slots=True)
@@ -111,8 +131,10 @@ class _Pass:
         self.pods: list[Pod] = list(c.pods)
         # The queue (see run()): per priority, pending pods in queue-timestamp order; the first
         # ``active[priority]`` of them are in the active queue, the rest failed since the last change.
-        self.queues: dict[int, deque[int]] = {}
-        self.active: dict[int, int] = {}
+        self.queues: dict[int, deque[int | _Run]] = {}
+        self.active: dict[int, int] = {}  # pods (not entries) in the active part
+        self.sizes: dict[int, int] = {}  # pods queued per priority
+        self.stale_runs: list[_Run] = []  # runs skipped since messages were last computed
         self.priorities: list[int] = []  # the queues' priorities, highest first
         self.stale: list[int] = []  # pods whose last retry was skipped (see _unchanged_failure)
         self.job_failures: dict[tuple[str, str], int] = {}  # (namespace, Job) -> evictions so far
@@ -143,7 +165,7 @@ class _Pass:
                 placed.append((pod, idx))
                 continue
             out = PodOutcome(pod, "queued", "pending")
-            self.entries[pod.uid] = _Entry(pod, out, plain=_plain(pod))
+            self.entries[pod.uid] = self._entry(pod, out)
             if pod.spec.scheduler_name != DEFAULT_SCHEDULER:
                 other_schedulers[pod.spec.scheduler_name] = other_schedulers.get(pod.spec.scheduler_name, 0) + 1
                 out.message = (f'not scheduled by default-scheduler: spec.schedulerName is '
@@ -174,6 +196,12 @@ class _Pass:
                 self.warnings.append(Warning_("NotModeled", f"{what}: not modeled; the pod is placed as if "
                                               f"the volume/claim fit everywhere", f"Pod {pod.key}"))
 
+    def _entry(self, pod: Pod, outcome: PodOutcome) -> _Entry:
+        s = pod.spec
+        plain = not (s.topology_spread or s.pod_affinity_required) and pod.key not in self.options.trace
+        return _Entry(pod, outcome, plain=plain,
+                      parkable=plain and not (s.host_ports or s.pod_anti_affinity_required))
+
     def _push(self, uid: int) -> None:
         """Queue a new pod: its timestamp is the latest yet, so it goes last among its priority."""
         q = self.entries[uid].pod.priority
@@ -181,9 +209,28 @@ class _Pass:
         if dq is None:
             dq = self.queues[q] = deque()
             self.active[q] = 0
+            self.sizes[q] = 0
             bisect.insort(self.priorities, q, key=lambda x: -x)
         dq.append(uid)
         self.active[q] += 1
+        self.sizes[q] += 1
+
+    def _park(self, dq: deque[int | _Run], e: _Entry) -> None:
+        """Queue a pod whose retry was just skipped at the back, in a run when it can join one."""
+        pod = e.pod
+        if not e.parkable:
+            dq.append(pod.uid)
+            return
+        back = dq[-1] if dq else None
+        key = (id(pod.spec), pod.priority, pod.preemption_policy)
+        if type(back) is _Run and back.free_seen == e.free_seen and back.version == self.state.version:
+            back.uids.append(pod.uid)
+            if key not in back.shapes:
+                back.shapes[key] = pod
+        else:
+            run = _Run(e.free_seen, self.state.version, [pod.uid], {key: pod})
+            self.stale_runs.append(run)
+            dq.append(run)
 
     # ------------------------------------------------------------------ the pass
 
@@ -197,33 +244,47 @@ class _Pass:
         # the back; it returns to the active queue at the next change, when every pending pod does.
         # Retries that provably fail as before with nothing freed since (the common case, see
         # _unchanged_failure) are skipped here without a call.
-        queues, active, priorities, entries = self.queues, self.active, self.priorities, self.entries
+        queues, active, sizes, priorities, entries = self.queues, self.active, self.sizes, self.priorities, self.entries
         state, stale = self.state, self.stale
         nominated = state.nominated_node
         fast_ok = self.options.shortcuts
-        trace = self.options.trace
         while True:
             q = next((x for x in priorities if active[x]), None)
             if q is None:
                 break
             dq = queues[q]
             while active[q]:
-                uid = dq.popleft()
+                item = dq.popleft()
+                if type(item) is _Run:
+                    # A run of skipped retries: still skipped as a whole unless room was freed since
+                    # on a node where one of its pod shapes could now fit or preempt.
+                    if item.free_seen != state.free_events and not self._run_unchanged(item, dq):
+                        continue  # broken up: its pods are at the front again, one by one or in runs
+                    k = len(item.uids)
+                    active[q] -= k
+                    self.cycle += k
+                    if item.version != state.version:
+                        item.version = state.version
+                        self.stale_runs.append(item)
+                    dq.append(item)
+                    continue
+                uid = item
                 active[q] -= 1
                 self.cycle += 1
                 e = entries[uid]
-                if (e.free_seen == state.free_events and fast_ok and e.plain and uid not in nominated
-                        and (not trace or e.pod.key not in trace)):
+                if e.free_seen == state.free_events and fast_ok and e.plain and uid not in nominated:
                     e.stale_version = state.version  # = _skip(e), inlined
                     stale.append(uid)
-                    dq.append(uid)
+                    self._park(dq, e)
                     continue
                 if self._unchanged_failure(e):
-                    dq.append(uid)
+                    self._park(dq, e)
                     continue
                 changed = self._schedule_one(e)
                 if e.outcome.status != "running":
                     dq.append(uid)
+                else:
+                    sizes[q] -= 1
                 if changed:
                     changes += 1
                     if changes > bound:
@@ -231,7 +292,7 @@ class _Pass:
                             f"the pass did not settle within {bound} changes; this is a priocli bug, "
                             f"please report it with the input")
                     for x in priorities:
-                        active[x] = len(queues[x])
+                        active[x] = sizes[x]
                     break  # a higher priority may be active again
         self._materialize_stale()
         outcomes = []
@@ -308,6 +369,65 @@ class _Pass:
             e.free_seen = state.free_events
         return self._skip(e)
 
+    def _run_unchanged(self, run: _Run, dq: deque[int | _Run]) -> bool:
+        """After room was freed somewhere: whether every pod of the run still fails as before
+        (:meth:`_unchanged_failure`'s resource-only case, once per pod shape). If so the run is
+        brought up to date and True returned; else it is broken up at the front of ``dq``: pods
+        of the shapes that might now fit or preempt one by one (they are evaluated), the others in
+        runs of their own."""
+        state = self.state
+        helped: set[tuple[int, int, str]] = set()
+        if state.wide_anti_affinity:
+            helped = set(run.shapes)  # room freed on one node can open others of its topology domain
+        else:
+            recent = state.free_events - run.free_seen <= FREE_LOG_SCAN
+            freed_log = state.free_log[run.free_seen:] if recent else []
+            for key, pod in run.shapes.items():
+                if not self.preemptor.resource_only_pod(pod):
+                    helped.add(key)
+                    continue
+                if recent:
+                    allowed = self.sched.static_ok_bytes(pod)
+                    hits = [i for i in freed_log if allowed[i]]
+                    freed = np.unique(np.array(hits, dtype=np.int64)) if hits else None
+                else:
+                    ok = self.sched.static_ok(pod)
+                    freed = ok[state.node_free[ok] > run.free_seen]
+                if freed is not None and freed.size and self.preemptor.resources_could_help(pod, freed):
+                    helped.add(key)
+        if not helped:
+            run.free_seen = state.free_events
+            return True
+        # Break the run up, keeping the queue order: helped pods alone (with the free_seen they
+        # failed at, so that they are evaluated), the others in runs checked up to now.
+        parts: list[int | _Run] = []
+        entries = self.entries
+        for uid in run.uids:
+            e = entries[uid]
+            pod = e.pod
+            key = (id(pod.spec), pod.priority, pod.preemption_policy)
+            e.stale_version = run.version
+            if key in helped:
+                e.free_seen = run.free_seen
+                parts.append(uid)
+                continue
+            e.free_seen = state.free_events
+            last = parts[-1] if parts else None
+            if type(last) is _Run:
+                last.uids.append(uid)
+                last.shapes.setdefault(key, pod)
+            else:
+                parts.append(_Run(state.free_events, run.version, [uid], {key: pod}))
+        for part in parts:
+            if type(part) is _Run:
+                self.stale_runs.append(part)
+            else:
+                self.stale.append(part)
+        run.version = -1
+        run.uids = []
+        dq.extendleft(reversed(parts))
+        return False
+
     def _skip(self, e: _Entry) -> bool:
         e.stale_version = self.state.version
         self.stale.append(e.pod.uid)
@@ -315,6 +435,15 @@ class _Pass:
 
     def _materialize_stale(self) -> None:
         """Compute the messages of skipped retries; the state is still the one they were skipped in."""
+        for run in self.stale_runs:
+            if run.version != self.state.version:
+                continue  # broken up, or skipped again after a later change (then listed again)
+            for uid in run.uids:
+                e = self.entries[uid]
+                e.stale_version = run.version
+                self.stale.append(uid)
+            run.version = -1
+        self.stale_runs.clear()
         for uid in self.stale:
             e = self.entries[uid]
             if e.stale_version < 0:
@@ -468,14 +597,10 @@ class _Pass:
         self.pods.append(pod)
         victim_outcome.replaced_by = pod.key
         out = PodOutcome(pod, "replacement", "pending")
-        self.entries[uid] = _Entry(pod, out, plain=_plain(pod))
+        self.entries[uid] = self._entry(pod, out)
         self._push(uid)
         self.events.append({"cycle": self.cycle, "type": "Replaced", "pod": pod.key, "replaces": victim.key,
                             "controller": f"{owner.kind}/{owner.name}"})
-
-
-def _plain(pod: Pod) -> bool:
-    return not (pod.spec.topology_spread or pod.spec.pod_affinity_required)
 
 
 def _pdb_covers(pdb: PodDisruptionBudget, pod: Pod) -> bool:
