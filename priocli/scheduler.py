@@ -157,6 +157,8 @@ class Scheduler:
         self.table = StatusTable()
         self._static: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._by_spec: dict[int, _Static] = {}
+        self._soft: dict[int, tuple[PodSpecInfo, list[podtopologyspread.Constraint]]] = {}
+        self._default_constraints: dict[LabelSelector, list[podtopologyspread.Constraint]] = {}
         self._static_scores: dict[tuple, np.ndarray] = {}
         self.default_spread_selector = default_spread_selector or (lambda pod: None)
         self._ns_labels = namespace_labels or {}
@@ -491,10 +493,15 @@ class Scheduler:
 
         # PodTopologySpread (weight 2): soft constraints, or the system defaults.
         if spec.topology_spread:
-            constraints = podtopologyspread.build_constraints(pod, "ScheduleAnyway")
+            constraints = self._soft_constraints(pod)
             require_all = True
         else:
-            constraints = podtopologyspread.default_constraints(self.default_spread_selector(pod))
+            selector = self.default_spread_selector(pod)
+            constraints = self._default_constraints.get(selector) if selector is not None else None
+            if constraints is None:
+                constraints = podtopologyspread.default_constraints(selector)
+                if selector is not None:
+                    self._default_constraints[selector] = constraints
             require_all = False
         if constraints:
             sc = podtopologyspread.score(pod, constraints, require_all, feasible, self.spread_counts)
@@ -514,6 +521,17 @@ class Scheduler:
             totals += values
         out.totals = totals
         return out
+
+    def _soft_constraints(self, pod: Pod) -> list[podtopologyspread.Constraint]:
+        """The pod's ScheduleAnyway constraints, built once per spec (unless matchLabelKeys makes
+        them depend on the pod's own labels)."""
+        spec = pod.spec
+        if any(c.match_label_keys for c in spec.topology_spread):
+            return podtopologyspread.build_constraints(pod, "ScheduleAnyway")
+        hit = self._soft.get(id(spec))
+        if hit is None or hit[0] is not spec:
+            hit = self._soft[id(spec)] = (spec, podtopologyspread.build_constraints(pod, "ScheduleAnyway"))
+        return hit[1]
 
     def _resource_scores_of(self, pod: Pod, feasible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """LeastAllocated and BalancedAllocation on ``feasible``: kept per (scoring and real cpu/memory
