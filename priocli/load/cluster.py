@@ -10,6 +10,7 @@ Everything else is reported in a warning and skipped.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,12 +20,13 @@ from priocli.load.documents import Document
 from priocli.load.parse import (
     Admission,
     Ctx,
+    SpecCache,
+    admit_pods,
     compute_disruptions_allowed,
     object_ctx,
     parse_label_selector,
     parse_node,
     parse_pdb,
-    parse_pod,
     parse_priority_class,
 )
 from priocli.load.workloads import (
@@ -37,13 +39,17 @@ from priocli.model import (
     BUILTIN_CLASSES,
     LabelSelector,
     Node,
+    OwnerRef,
     Pod,
     PodDisruptionBudget,
-    PodSpecInfo,
     PriorityClass,
     Source,
     Warning_,
 )
+
+# Pods of one template are admitted in bulk (priocli.load.parse.admit_pods); False admits each
+# pod on its own, the reference the bulk path is tested against.
+BULK = True
 
 # kind -> accepted apiVersions
 CORE_KINDS: dict[str, tuple[str, ...]] = {
@@ -58,6 +64,7 @@ CORE_KINDS: dict[str, tuple[str, ...]] = {
     "ReplicationController": ("v1",),
     **WORKLOAD_API_VERSIONS,
 }
+CLUSTER_SCOPED = frozenset({"Node", "PriorityClass", "Namespace"})
 REMOVED_VERSIONS = {
     **WORKLOAD_REMOVED_VERSIONS,
     ("PodDisruptionBudget", "policy/v1beta1"): "policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25; use policy/v1",
@@ -110,23 +117,42 @@ def _check_api_version(doc: Document, kind: str) -> None:
 
 
 def build_cluster(docs: Sequence[Document]) -> ClusterInput:
-    """Validate, de-duplicate and admit the documents into one :class:`ClusterInput`."""
+    """Validate, de-duplicate and admit the documents into one :class:`ClusterInput`.
+
+    The cyclic garbage collector is paused meanwhile (hundreds of thousands of small objects
+    and no reference cycles) and what was built is ``gc.freeze()``-d, as the documents are.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        cluster = _build_cluster(docs)
+        gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
+    return cluster
+
+
+def _build_cluster(docs: Sequence[Document]) -> ClusterInput:
     warnings: list[Warning_] = []
     seen: dict[tuple[str, str, str], Source] = {}
     by_kind: dict[str, list[Document]] = {}
     skipped: dict[str, int] = {}
     for doc in docs:
-        kind = doc.obj.get("kind")
+        obj = doc.obj
+        kind = obj.get("kind")
         if not isinstance(kind, str) or not kind:
             raise field_error(doc.source, None, "kind", "required field is missing")
-        if kind in CORE_KINDS:
-            _check_api_version(doc, kind)
-            k = _key(doc.obj)
-            namespaced = kind not in ("Node", "PriorityClass", "Namespace")
-            if namespaced and not k[1]:
-                k = (k[0], "default", k[2])
-            if not namespaced:
-                k = (k[0], "", k[2])
+        accepted = CORE_KINDS.get(kind)
+        if accepted is not None:
+            if obj.get("apiVersion") not in accepted:
+                _check_api_version(doc, kind)
+            meta = obj.get("metadata")
+            name = meta.get("name") if type(meta) is dict else None
+            if type(name) is str and ((ns := meta.get("namespace")) is None or type(ns) is str):
+                k = (kind, "", name) if kind in CLUSTER_SCOPED else (kind, ns or "default", name)  # = object_key
+            else:
+                k = object_key(doc)
             if k in seen and k[2] != "None":
                 first = seen[k]
                 raise field_error(doc.source, describe_object(kind, k[1] or None, k[2]), "metadata.name",
@@ -173,12 +199,9 @@ def build_cluster(docs: Sequence[Document]) -> ClusterInput:
     docs = _keep_admitted_priorities(docs, user_classes, warnings)
     expansion = expand_workloads(docs, nodes, admission, by_kind.get("LimitRange", []))
     warnings.extend(expansion.warnings)
-    pods: list[Pod] = []
-    spec_cache: dict[bytes, PodSpecInfo] = {}
-    for d in expansion.pods:
-        parsed = parse_pod(d.obj, d.source, len(pods), admission, spec_cache)
-        pods.append(parsed.pod)
-        warnings.extend(parsed.warnings)
+    spec_cache = SpecCache()
+    pods, pod_warnings = admit_pods(expansion.pods, admission, spec_cache, bulk=BULK)
+    warnings.extend(pod_warnings)
 
     if expansion.replica_sets:
         by_kind.setdefault("ReplicaSet", []).extend(expansion.replica_sets)
@@ -187,17 +210,47 @@ def build_cluster(docs: Sequence[Document]) -> ClusterInput:
     replicas_of = _replicas(by_kind)
     replicas_of.update(expansion.replicas_of)
     spread_selectors: dict[int, LabelSelector] = {}
-    for pod in pods:
-        sel = _default_spread_selector(pod, services, selectors)
-        if sel is not None:
-            spread_selectors[pod.uid] = sel
+    if services or selectors:  # else no pod has one
+        # Pods of one shape share their labels dict and owner: one selector for all of them.
+        by_shape: dict[tuple[str, int, OwnerRef | None], LabelSelector | None] = {}
+        for pod in pods:
+            shape = (pod.namespace, id(pod.labels), pod.owner)
+            if shape in by_shape:
+                sel = by_shape[shape]
+            else:
+                sel = by_shape[shape] = _default_spread_selector(pod, services, selectors)
+            if sel is not None:
+                spread_selectors[pod.uid] = sel
 
     pdbs = [parse_pdb(d.obj, d.source) for d in by_kind.get("PodDisruptionBudget", [])]
+    candidates = None
     for pdb in pdbs:
         if not pdb.status_given:
-            pdb.disruptions_allowed = compute_disruptions_allowed(pdb, pods, replicas_of)
+            if candidates is None:
+                candidates = _PdbCandidates(pods)
+            pdb.disruptions_allowed = compute_disruptions_allowed(pdb, candidates.of(pdb), replicas_of)
     return ClusterInput(nodes, pods, {c.name: c for c in user_classes}, admission, pdbs, warnings,
                         namespace_labels, spread_selectors, replicas_of, expansion.job_restarts)
+
+
+class _PdbCandidates:
+    """The pods a PDB may select, in input order: those of its namespace that carry its first
+    matchLabels pair (computing every disruptionsAllowed over all pods is PDBs x pods)."""
+
+    def __init__(self, pods: Sequence[Pod]) -> None:
+        self.by_ns: dict[str, list[Pod]] = {}
+        self.by_label: dict[tuple[str, str, str], list[Pod]] = {}
+        for p in pods:
+            self.by_ns.setdefault(p.namespace, []).append(p)
+            for k, v in p.labels.items():
+                self.by_label.setdefault((p.namespace, k, v), []).append(p)
+
+    def of(self, pdb: PodDisruptionBudget) -> list[Pod]:
+        sel = pdb.selector
+        if sel is not None and sel.match_labels:
+            k, v = sel.match_labels[0]
+            return self.by_label.get((pdb.namespace, k, v), [])
+        return self.by_ns.get(pdb.namespace, [])
 
 
 def _keep_admitted_priorities(docs: Sequence[Document], classes: Sequence[PriorityClass],
@@ -314,8 +367,16 @@ def _default_spread_selector(pod: Pod, services: Mapping[str, list[dict[str, str
 
 def object_key(doc: Document) -> tuple[str, str, str]:
     """(kind, namespace, name) with the namespace defaulted for namespaced kinds."""
-    kind, ns, name = _key(doc.obj)
-    if kind in ("Node", "PriorityClass", "Namespace"):
+    obj = doc.obj
+    kind = obj.get("kind")
+    meta = obj.get("metadata")
+    if type(kind) is str and type(meta) is dict:  # the usual case, without the str() of _key
+        name = meta.get("name")
+        ns = meta.get("namespace")
+        if type(name) is str and (ns is None or type(ns) is str):
+            return (kind, "", name) if kind in CLUSTER_SCOPED else (kind, ns or "default", name)
+    kind, ns, name = _key(obj)
+    if kind in CLUSTER_SCOPED:
         return (kind, "", name)
     return (kind, ns or "default", name)
 

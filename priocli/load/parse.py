@@ -8,15 +8,16 @@ defaulting of requests from limits, DefaultTolerationSeconds, hostNetwork host p
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from priocli.errors import describe_object, describe_type, field_error
+from priocli.errors import InputError, describe_object, describe_type, field_error
 from priocli.model import (
     BUILTIN_CLASSES,
     CPU,
@@ -46,6 +47,9 @@ from priocli.model import (
 )
 from priocli.quantity import QuantityError, parse_quantity, to_milli, to_units
 
+if TYPE_CHECKING:
+    from priocli.load.documents import Document
+
 DEFAULT_MILLI_CPU = 100
 DEFAULT_MEMORY = 200 * 1024 * 1024
 NANO = 10**9
@@ -59,6 +63,10 @@ DEFAULT_TOLERATIONS = (
     Toleration("node.kubernetes.io/not-ready", "Exists", "", "NoExecute"),
     Toleration("node.kubernetes.io/unreachable", "Exists", "", "NoExecute"),
 )
+
+# Keys of shapes and spec parts: orjson refuses (TypeError) what a JSON or YAML reader does not
+# produce plainly (datetimes, subclasses), and such values are parsed without a cache.
+_SHAPE_DUMPS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 SELECTOR_OPS = ("In", "NotIn", "Exists", "DoesNotExist")
 NODE_SELECTOR_OPS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
@@ -170,12 +178,19 @@ def _time(ctx: Ctx, v: Any, path: str) -> float | None:
     return dt.timestamp()
 
 
+_QUANTITIES: dict[str, int] = {}  # parse_quantity of the strings seen (a few dozen in a cluster)
+
+
 def _quantity(ctx: Ctx, v: Any, path: str) -> int:
     """Exact nano-units; negative quantities are invalid for requests, limits and capacity."""
-    try:
-        q = parse_quantity(v)
-    except QuantityError as e:
-        raise ctx.error(path, str(e)) from None
+    q = _QUANTITIES.get(v) if type(v) is str else None
+    if q is None:
+        try:
+            q = parse_quantity(v)
+        except QuantityError as e:
+            raise ctx.error(path, str(e)) from None
+        if type(v) is str and len(_QUANTITIES) < 100_000:
+            _QUANTITIES[v] = q
     if q < 0:
         raise ctx.error(path, f"must be non-negative, got {v!r}")
     return q
@@ -373,14 +388,7 @@ def _containers(ctx: Ctx, v: Any, path: str, *, init: bool, host_network: bool,
         p = f"{path}[{i}]"
         cm = _map(ctx, c, p)
         _str(ctx, cm.get("name"), f"{p}.name")
-        res = _map(ctx, cm.get("resources"), f"{p}.resources")
-        reqs = _resource_list(ctx, res.get("requests"), f"{p}.resources.requests")
-        lims = _resource_list(ctx, res.get("limits"), f"{p}.resources.limits")
-        for k, q in lims.items():  # SetDefaults_Pod: requests default from limits
-            reqs.setdefault(k, q)
-        for k, q in reqs.items():
-            if k in lims and q > lims[k]:
-                raise ctx.error(f"{p}.resources.requests.{k}", "must be less than or equal to the limit")
+        reqs = _container_requests(ctx, cm.get("resources"), p)
         rp = _str(ctx, cm.get("restartPolicy"), f"{p}.restartPolicy")
         if rp and not init:
             raise ctx.error(f"{p}.restartPolicy", "may only be set on init containers")
@@ -404,6 +412,19 @@ def _containers(ctx: Ctx, v: Any, path: str, *, init: bool, host_network: bool,
             images_out.append(normalize_image(image))
         out.append(_Container(reqs, sidecar=(rp == "Always")))
     return out
+
+
+def _container_requests(ctx: Ctx, v: Any, p: str) -> dict[str, int]:
+    """A container's requests in nano-units, defaulted from its limits (``v`` is its resources)."""
+    res = _map(ctx, v, f"{p}.resources")
+    reqs = _resource_list(ctx, res.get("requests"), f"{p}.resources.requests")
+    lims = _resource_list(ctx, res.get("limits"), f"{p}.resources.limits")
+    for k, q in lims.items():  # SetDefaults_Pod: requests default from limits
+        reqs.setdefault(k, q)
+    for k, q in reqs.items():
+        if k in lims and q > lims[k]:
+            raise ctx.error(f"{p}.resources.requests.{k}", "must be less than or equal to the limit")
+    return reqs
 
 
 def normalize_image(image: str) -> str:
@@ -476,8 +497,9 @@ def _spread_constraints(ctx: Ctx, v: Any, path: str) -> tuple[TopologySpreadCons
     return tuple(out)
 
 
-def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> PodSpecInfo:
-    """Everything the scheduler reads from a pod spec (also used for workload templates)."""
+def _resources_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[Any, ...]:
+    """hostNetwork, containers, initContainers, overhead: requests, non-zero and score requests,
+    host ports, images (the first fields of :class:`PodSpecInfo`)."""
     host_network = _bool(ctx, spec.get("hostNetwork"), f"{path}.hostNetwork")
     ports: list[HostPort] = []
     images: list[str] = []
@@ -490,6 +512,11 @@ def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> Pod
     init = _containers(ctx, spec.get("initContainers"), f"{path}.initContainers", init=True,
                        host_network=host_network, ports_out=None, images_out=None)
     overhead = _resource_list(ctx, spec.get("overhead"), f"{path}.overhead")
+    return _resource_totals(ctx, path, regular, init, overhead, ports, images)
+
+
+def _resource_totals(ctx: Ctx, path: str, regular: list[_Container], init: list[_Container],
+                     overhead: Mapping[str, int], ports: list[HostPort], images: list[str]) -> tuple[Any, ...]:
     req_nanos = pod_requests(regular, init, overhead)
     requests = {k: _to_int_units(k, v) for k, v in req_nanos.items()}
     score = pod_requests(regular, init, overhead, defaults=True)
@@ -498,8 +525,17 @@ def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> Pod
     _check_int64(ctx, f"{path}.containers", {CPU: max(nz_cpu, to_milli(score.get(CPU, 0))),
                                               MEMORY: max(nz_mem, to_units(score.get(MEMORY, 0)))},
                  "the pod's total request of")
+    return (requests, nz_cpu, nz_mem, to_milli(score.get(CPU, 0)), to_units(score.get(MEMORY, 0)), tuple(ports),
+            tuple(images))
 
+
+def _node_selector_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[tuple[str, str], ...]:
     node_selector = _labels(ctx, spec.get("nodeSelector"), f"{path}.nodeSelector")
+    return tuple(sorted(node_selector.items()))
+
+
+def _affinity_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[Any, ...]:
+    """Node affinity (required, preferred), pod affinity and anti-affinity (required, preferred)."""
     affinity = _map(ctx, spec.get("affinity"), f"{path}.affinity")
     na = _map(ctx, affinity.get("nodeAffinity"), f"{path}.affinity.nodeAffinity")
     required_na: tuple[NodeSelectorTerm, ...] | None = None
@@ -531,13 +567,22 @@ def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> Pod
 
     pa_req, pa_pref = _aff("podAffinity")
     paa_req, paa_pref = _aff("podAntiAffinity")
+    return required_na, tuple(preferred_na), pa_req, pa_pref, paa_req, paa_pref
 
-    tols = _tolerations(ctx, spec.get("tolerations"), f"{path}.tolerations")
+
+def _tolerations_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[Toleration, ...]:
+    return _with_default_tolerations(_tolerations(ctx, spec.get("tolerations"), f"{path}.tolerations"))
+
+
+def _gates_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[str, ...]:
     gates = []
     for i, g in enumerate(_list(ctx, spec.get("schedulingGates"), f"{path}.schedulingGates")):
         gm = _map(ctx, g, f"{path}.schedulingGates[{i}]")
         gates.append(_str(ctx, gm.get("name"), f"{path}.schedulingGates[{i}].name", required=True))
+    return tuple(gates)
 
+
+def _unmodeled_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[str, ...]:
     unmodeled = []
     for i, vol in enumerate(_list(ctx, spec.get("volumes"), f"{path}.volumes")):
         vm = _map(ctx, vol, f"{path}.volumes[{i}]")
@@ -548,29 +593,172 @@ def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> Pod
                 unmodeled.append(f"volume {vname} ({kind})")
     if spec.get("resourceClaims"):
         unmodeled.append("resourceClaims (dynamic resource allocation)")
+    return tuple(unmodeled)
 
-    return PodSpecInfo(
-        requests=requests,
-        nonzero_cpu=nz_cpu,
-        nonzero_mem=nz_mem,
-        score_cpu=to_milli(score.get(CPU, 0)),
-        score_mem=to_units(score.get(MEMORY, 0)),
-        host_ports=tuple(ports),
-        tolerations=_with_default_tolerations(tols),
-        node_selector=tuple(sorted(node_selector.items())),
-        required_node_affinity=required_na,
-        preferred_node_affinity=tuple(preferred_na),
-        pod_affinity_required=pa_req,
-        pod_affinity_preferred=pa_pref,
-        pod_anti_affinity_required=paa_req,
-        pod_anti_affinity_preferred=paa_pref,
-        topology_spread=_spread_constraints(ctx, spec.get("topologySpreadConstraints"), f"{path}.topologySpreadConstraints"),
-        images=tuple(images),
-        scheduler_name=_str(ctx, spec.get("schedulerName"), f"{path}.schedulerName", DEFAULT_SCHEDULER) or DEFAULT_SCHEDULER,
-        scheduling_gates=tuple(gates),
-        node_name=_str(ctx, spec.get("nodeName"), f"{path}.nodeName"),
-        unmodeled=tuple(unmodeled),
-    )
+
+def _spread_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[TopologySpreadConstraint, ...]:
+    return _spread_constraints(ctx, spec.get("topologySpreadConstraints"), f"{path}.topologySpreadConstraints")
+
+
+def _scheduler_name_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> str:
+    return _str(ctx, spec.get("schedulerName"), f"{path}.schedulerName", DEFAULT_SCHEDULER) or DEFAULT_SCHEDULER
+
+
+def _node_name_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> str:
+    return _str(ctx, spec.get("nodeName"), f"{path}.nodeName")
+
+
+def _plain_resources_part(spec: Mapping[str, Any], requests_of: dict[bytes, dict[str, int]],
+                          totals_of: dict[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """:func:`_resources_part` of plain values, else :class:`_Slow`. A container's requests are
+    looked up in ``requests_of`` by the JSON of its resources, the totals of the containers'
+    requests in ``totals_of``."""
+    host_network = spec.get("hostNetwork")
+    if host_network is None:
+        host_network = False
+    elif type(host_network) is not bool:
+        raise _Slow
+    containers = spec.get("containers")
+    init = spec.get("initContainers")
+    if type(containers) is not list or not containers or (init is not None and type(init) is not list):
+        raise _Slow
+    ports: list[HostPort] = []
+    images: list[str] = []
+    regular = [_plain_container(c, False, host_network, ports, images, requests_of) for c in containers]
+    inits = [_plain_container(c, True, host_network, ports, images, requests_of) for c in init or ()]
+    overhead_raw = spec.get("overhead")
+    # The containers' requests dicts are shared (requests_of): their ids stand for them.
+    key = (tuple((id(c.requests), c.sidecar) for c in regular), tuple((id(c.requests), c.sidecar) for c in inits))
+    totals = None if overhead_raw is not None else totals_of.get(key)
+    if totals is None:
+        try:
+            overhead = _resource_list(_NO_CTX, overhead_raw, "")
+            totals = _resource_totals(_NO_CTX, "", regular, inits, overhead, [], [])[:5]
+        except InputError:
+            raise _Slow from None
+        if overhead_raw is None:
+            totals_of[key] = totals
+    return (dict(totals[0]), *totals[1:], tuple(ports), tuple(images))
+
+
+def _plain_container(c: Any, init: bool, host_network: bool, ports: list[HostPort], images: list[str],
+                     requests_of: dict[bytes, dict[str, int]]) -> _Container:
+    """One container as :func:`_containers` reads it, of plain values, else :class:`_Slow`."""
+    if type(c) is not dict:
+        raise _Slow
+    name, res, rp, image = c.get("name"), c.get("resources"), c.get("restartPolicy"), c.get("image")
+    if ((name is not None and type(name) is not str) or (rp is not None and type(rp) is not str)
+            or (image is not None and type(image) is not str) or (rp and (init is False or rp != "Always"))):
+        raise _Slow
+    try:
+        key = orjson.dumps(res, option=_SHAPE_DUMPS)
+    except (TypeError, orjson.JSONEncodeError):
+        raise _Slow from None
+    reqs = requests_of.get(key)
+    if reqs is None:
+        try:
+            reqs = requests_of[key] = _container_requests(_NO_CTX, res, "")
+        except InputError:
+            raise _Slow from None
+    port_list = c.get("ports")
+    if port_list is not None:
+        if type(port_list) is not list:
+            raise _Slow
+        for pm in port_list:
+            if type(pm) is not dict:
+                raise _Slow
+            cport, hport, proto, hip = pm.get("containerPort"), pm.get("hostPort"), pm.get("protocol"), pm.get("hostIP")
+            if cport is None:
+                cport = 0
+            if hport is None:
+                hport = 0
+            if not proto:
+                proto = proto if proto is not None and type(proto) is not str else "TCP"
+            if hip is None:
+                hip = ""
+            if (type(cport) is not int or type(hport) is not int or not 0 <= cport <= 65535 or not 0 <= hport <= 65535
+                    or proto not in ("TCP", "UDP", "SCTP") or type(proto) is not str or type(hip) is not str):
+                raise _Slow
+            if host_network and hport == 0:
+                hport = cport
+            if hport > 0 and not init:
+                ports.append(HostPort(hip, proto, hport))
+    if image and not init:
+        images.append(normalize_image(image))
+    return _Container(reqs, sidecar=(rp == "Always"))
+
+
+# The parts of a pod spec in the order parse_pod_spec reads them.
+_SPEC_PARTS = (_resources_part, _node_selector_part, _affinity_part, _tolerations_part, _gates_part,
+               _unmodeled_part, _spread_part, _scheduler_name_part, _node_name_part)
+_RESOURCE_FIELDS = ("hostNetwork", "containers", "initContainers", "overhead")  # what _resources_part reads
+# what the other parts read (node selection, scheduling gates, volumes, scheduler)
+_PLACEMENT_FIELDS = ("nodeSelector", "affinity", "tolerations", "schedulingGates", "volumes", "resourceClaims",
+                     "topologySpreadConstraints", "schedulerName", "nodeName")
+
+
+def _spec_from_parts(resources: tuple[Any, ...], node_selector: tuple[tuple[str, str], ...],
+                     affinity: tuple[Any, ...], tolerations: tuple[Toleration, ...], gates: tuple[str, ...],
+                     unmodeled: tuple[str, ...], spread: tuple[TopologySpreadConstraint, ...],
+                     scheduler_name: str, node_name: str) -> PodSpecInfo:
+    requests, nz_cpu, nz_mem, score_cpu, score_mem, ports, images = resources
+    required_na, preferred_na, pa_req, pa_pref, paa_req, paa_pref = affinity
+    # (positional, in PodSpecInfo's field order: requests, nonzero_cpu, nonzero_mem, score_cpu,
+    # score_mem, host_ports, tolerations, node_selector, required_node_affinity, preferred_node_affinity,
+    # pod_affinity_required/preferred, pod_anti_affinity_required/preferred, topology_spread, images,
+    # scheduler_name, scheduling_gates, node_name, unmodeled)
+    return PodSpecInfo(dict(requests), nz_cpu, nz_mem, score_cpu, score_mem, ports, tolerations, node_selector,
+                       required_na, preferred_na, pa_req, pa_pref, paa_req, paa_pref, spread, images,
+                       scheduler_name, gates, node_name, unmodeled)
+
+
+def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> PodSpecInfo:
+    """Everything the scheduler reads from a pod spec (also used for workload templates)."""
+    return _spec_from_parts(*(part(ctx, spec, path) for part in _SPEC_PARTS))
+
+
+class SpecCache(dict):  # type: ignore[type-arg]  # dict[bytes, PodSpecInfo]
+    """Parsed pod specs by their canonical JSON, plus what specs share: the resources part (by the
+    JSON of the fields it reads), a container's requests (by its resources' JSON) and the rest
+    (node selection, tolerations, ...: by the JSON of those fields). A spec that differs from
+    the ones seen in its images only (one Deployment's next version) parses its containers only."""
+
+    __slots__ = ("placements", "requests_of", "resources", "totals_of")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resources: dict[bytes, tuple[Any, ...]] = {}
+        self.placements: dict[bytes, tuple[Any, ...]] = {}
+        self.requests_of: dict[bytes, dict[str, int]] = {}  # a container's requests by its resources' JSON
+        self.totals_of: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see _plain_resources_part
+
+
+def _parse_spec_parts(ctx: Ctx, spec: Mapping[str, Any], path: str, cache: SpecCache) -> PodSpecInfo:
+    """:func:`parse_pod_spec` with the parts looked up in ``cache`` first (a part's value depends
+    only on the fields it reads). If a part is refused, parse_pod_spec reads the spec again:
+    the error is then the first one in its order."""
+    get = spec.get
+    try:
+        res_key = orjson.dumps([get(f) for f in _RESOURCE_FIELDS], option=_SHAPE_DUMPS)
+        place_key = orjson.dumps([get(f) for f in _PLACEMENT_FIELDS], option=_SHAPE_DUMPS)
+    except (TypeError, orjson.JSONEncodeError):
+        return parse_pod_spec(ctx, spec, path)
+    try:
+        resources = cache.resources.get(res_key)
+        if resources is None:
+            try:
+                resources = _plain_resources_part(spec, cache.requests_of, cache.totals_of)
+            except _Slow:
+                resources = _resources_part(_NO_CTX, spec, path)
+            cache.resources[res_key] = resources
+        placement = cache.placements.get(place_key)
+        if placement is None:
+            placement = cache.placements[place_key] = tuple(part(_NO_CTX, spec, path) for part in _SPEC_PARTS[1:])
+    except InputError:
+        return parse_pod_spec(ctx, spec, path)
+    return _spec_from_parts(resources, *placement)
+
+
 
 
 # ---------------------------------------------------------------- objects
@@ -712,7 +900,8 @@ def _spec_info(ctx: Ctx, spec: Mapping[str, Any], cache: dict[bytes, PodSpecInfo
     """parse_pod_spec of the spec without its nodeName, shared by pods whose specs are identical.
 
     The replicas of one template differ only in nodeName (kept on :class:`Pod`), so a 150,000-pod
-    snapshot parses a few hundred distinct specs; the key is the spec's canonical JSON.
+    snapshot parses one spec per template (and per node for DaemonSets); the key is the spec's
+    canonical JSON.
     """
     rest = {k: v for k, v in spec.items() if k != "nodeName"}
     if cache is None:
@@ -721,9 +910,14 @@ def _spec_info(ctx: Ctx, spec: Mapping[str, Any], cache: dict[bytes, PodSpecInfo
         key = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS)
     except (TypeError, orjson.JSONEncodeError):
         return parse_pod_spec(ctx, rest)
+    return _cached_spec_info(ctx, rest, key, cache)
+
+
+def _cached_spec_info(ctx: Ctx, rest: Mapping[str, Any], key: bytes, cache: dict[bytes, PodSpecInfo]) -> PodSpecInfo:
     info = cache.get(key)
     if info is None:
-        info = parse_pod_spec(ctx, rest)
+        info = (_parse_spec_parts(ctx, rest, "spec", cache) if isinstance(cache, SpecCache)
+                else parse_pod_spec(ctx, rest))
         cache[key] = info
     return info
 
@@ -828,6 +1022,467 @@ def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission
     return PodParse(pod, warnings)
 
 
+# ---------------------------------------------------------------- pods in bulk
+
+
+class _Shape:
+    """What the pods made from one template share, admitted once.
+
+    A shape is the pod's namespace, whether it was admitted already (bound, a uid or a phase:
+    see :func:`parse_pod`), its raw labels, ownerReferences and spec without nodeName. Pods of
+    one shape get the same labels dict, :class:`PodSpecInfo`, priority and owner objects; only
+    their own fields (name, nodeName, phase, times, conditions, ...) are read per pod.
+
+    A DaemonSet's pods differ in one more field: the node their required node affinity pins them
+    to (``matchFields: [{key: metadata.name, operator: In, values: [NODE]}]``). They match the
+    shape of the first one as variants: their PodSpecInfo is the shape's with that node.
+    """
+
+    __slots__ = ("admitted", "aff_probe", "aff_slot", "cache", "class_name", "fast", "has_node", "info",
+                 "key_prefix", "key_suffix", "label_keys", "labels", "labels_raw", "ns", "numeric", "owner",
+                 "owners_raw", "pin", "policy", "priority", "probe")
+
+    def __init__(self, ns: str, admitted: bool, labels_raw: Any, owners_raw: Any, spec: dict[str, Any],
+                 labels: dict[str, str], info: PodSpecInfo, priority: int, class_name: str | None, policy: str,
+                 owner: OwnerRef | None, cache: dict[bytes, PodSpecInfo]) -> None:
+        self.ns = ns
+        self.admitted = admitted
+        self.labels_raw = labels_raw
+        self.owners_raw = owners_raw
+        self.has_node = "nodeName" in spec
+        self.probe = dict(spec)  # spec with the nodeName of the pod being compared (see match)
+        self.label_keys = list(labels_raw) if type(labels_raw) is dict and len(labels_raw) > 1 else None
+        self.numeric: tuple[tuple[int, tuple[str | int, ...], type], ...] | None = None  # see match
+        self.labels = labels
+        self.info = info
+        self.priority = priority
+        self.class_name = class_name
+        self.policy = policy
+        self.owner = owner
+        self.cache = cache
+        self.fast = True  # False: a value whose == is not exact; the pods of this shape go one by one
+        self.pin: tuple[Any, ...] | bool | None = False  # the pinned node's path in spec.affinity (False: not looked for)
+        self.aff_probe: Any = None
+        self.aff_slot: list[Any] = []
+        self.key_prefix = self.key_suffix = b""
+
+    def match(self, ns: str, admitted: bool, labels_raw: Any, owners_raw: Any, spec: dict[str, Any]) -> PodSpecInfo | None:
+        """The pod's PodSpecInfo if its shape fields equal this shape's, value for value and type
+        for type (or it is a variant pinned to another node), else None.
+
+        ``==`` compares strings, None, lists and dicts by type already; the int, float and bool
+        leaves (1 == 1.0 == True) are checked by type at the paths this shape has them. Label
+        order is compared too (a pod's labels keep their order); the order of other keys does
+        not change what is admitted (specs are cached by their canonical JSON).
+        """
+        if (ns != self.ns or admitted is not self.admitted or labels_raw != self.labels_raw
+                or owners_raw != self.owners_raw or self.has_node is not ("nodeName" in spec)
+                or (self.label_keys is not None and list(labels_raw) != self.label_keys)):
+            return None
+        probe = self.probe
+        if self.has_node:
+            probe["nodeName"] = spec["nodeName"]
+        pinned = None
+        if spec != probe:
+            if self.pin is None or "affinity" not in spec:
+                return None
+            pinned = self._pinned(spec)
+            if pinned is None:
+                return None
+        numeric = self.numeric
+        if numeric is None:  # the first time a pod is compared: most shapes have one pod
+            found: list[tuple[int, tuple[str | int, ...], type]] = []
+            rest = {k: v for k, v in probe.items() if k != "nodeName"}
+            if not (_numeric_leaves(self.owners_raw, 0, (), found) and _numeric_leaves(rest, 1, (), found)
+                    and _numeric_leaves(self.labels_raw, 0, (), [])):
+                self.fast = False
+                return None
+            numeric = self.numeric = tuple(found)
+        for root, path, t in numeric:
+            v = spec if root else owners_raw
+            for k in path:
+                v = v[k]
+            if type(v) is not t:
+                return None
+        return self.info if pinned is None else self._pinned_info(pinned)
+
+    def _pinned(self, spec: dict[str, Any]) -> str | None:
+        """The node a variant of this shape is pinned to: its spec equals the shape's but for that
+        node name (a string), else None."""
+        if self.pin is False:
+            self._find_pin()
+            if self.pin is None:
+                return None
+        probe = self.probe
+        aff = spec["affinity"]
+        own = probe["affinity"]
+        probe["affinity"] = aff
+        try:
+            if spec != probe:
+                return None
+        finally:
+            probe["affinity"] = own
+        v = aff
+        try:
+            for k in self.pin:  # type: ignore[union-attr]
+                v = v[k]
+        except (KeyError, IndexError, TypeError):
+            return None
+        if type(v) is not list or len(v) != 1 or type(v[0]) is not str:
+            return None
+        node = v[0]
+        self.aff_slot[0] = node
+        return node if aff == self.aff_probe else None
+
+    def _find_pin(self) -> None:
+        """Where this shape's spec pins its pod to a node, the copy of its affinity that variants are
+        compared with, and its spec's cache key split around the node name."""
+        self.pin = None
+        aff = self.probe.get("affinity")
+        path = _pin_path(aff)
+        req = self.info.required_node_affinity
+        if path is None or req is None:
+            return
+        i, j = path[3], path[5]
+        node = aff["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][i][
+            "matchFields"][j]["values"][0]
+        if (len(req) <= i or len(req[i].match_fields) <= j
+                or req[i].match_fields[j] != Requirement("metadata.name", "In", (node,))):
+            return
+        probe = copy.deepcopy(aff)
+        slot = probe
+        for k in path:
+            slot = slot[k]
+        slot[0] = _PIN
+        rest = {k: v for k, v in self.probe.items() if k != "nodeName"}
+        rest["affinity"] = probe
+        try:
+            key = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS | _SHAPE_DUMPS)
+        except (TypeError, orjson.JSONEncodeError):
+            return
+        pin = orjson.dumps(_PIN)
+        if key.count(pin) != 1:
+            return
+        self.key_prefix, self.key_suffix = key.split(pin)
+        slot[0] = node
+        self.aff_probe = probe
+        self.aff_slot = slot
+        self.pin = path
+
+    def _pinned_info(self, node: str) -> PodSpecInfo:
+        """The PodSpecInfo of a variant pinned to ``node``: the spec cache's for its spec, or made
+        from this shape's with that node (what parse_pod_spec gives for that spec)."""
+        key = self.key_prefix + orjson.dumps(node) + self.key_suffix  # = _spec_info's key of the variant
+        info = self.cache.get(key)
+        if info is None:
+            base = self.info
+            i, j = self.pin[3], self.pin[5]  # type: ignore[index]
+            terms = list(base.required_node_affinity)  # type: ignore[arg-type]
+            fields = list(terms[i].match_fields)
+            fields[j] = Requirement("metadata.name", "In", (node,))
+            terms[i] = NodeSelectorTerm(terms[i].match_expressions, tuple(fields))
+            info = self.cache[key] = PodSpecInfo(
+                dict(base.requests), base.nonzero_cpu, base.nonzero_mem, base.score_cpu, base.score_mem,
+                base.host_ports, base.tolerations, base.node_selector, tuple(terms), base.preferred_node_affinity,
+                base.pod_affinity_required, base.pod_affinity_preferred, base.pod_anti_affinity_required,
+                base.pod_anti_affinity_preferred, base.topology_spread, base.images, base.scheduler_name,
+                base.scheduling_gates, base.node_name, base.unmodeled)
+        return info
+
+
+_PIN = "\x00priocli: the pinned node\x00"  # stands for the node name in a DaemonSet shape's spec key
+
+
+def _pin_path(aff: Any) -> tuple[Any, ...] | None:
+    """The path in spec.affinity of the values of the first ``metadata.name In [NODE]`` matchFields
+    requirement of the required node affinity (how the DaemonSet controller pins its pods)."""
+    na = aff.get("nodeAffinity") if type(aff) is dict else None
+    req = na.get("requiredDuringSchedulingIgnoredDuringExecution") if type(na) is dict else None
+    terms = req.get("nodeSelectorTerms") if type(req) is dict else None
+    if type(terms) is not list:
+        return None
+    for i, term in enumerate(terms):
+        fields = term.get("matchFields") if type(term) is dict else None
+        if type(fields) is not list:
+            continue
+        for j, r in enumerate(fields):
+            if type(r) is dict and r.get("key") == "metadata.name" and r.get("operator") == "In":
+                values = r.get("values")
+                if type(values) is list and len(values) == 1 and type(values[0]) is str:
+                    return ("nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms", i,
+                            "matchFields", j, "values")
+    return None
+
+
+def _numeric_leaves(v: dict[str, Any] | list[Any] | None, root: int, path: tuple[str | int, ...],
+                    out: list[tuple[int, tuple[str | int, ...], type]]) -> bool:
+    """Collect the paths of the int, float and bool leaves of a parsed JSON/YAML value; False if
+    it holds anything else than plain dicts (string keys), lists, strings, numbers and None."""
+    if v is None:
+        return True
+    if type(v) is dict:
+        items: Iterable[tuple[Any, Any]] = v.items()
+    elif type(v) is list:
+        items = enumerate(v)
+    else:
+        return False
+    keyed = type(v) is dict
+    for k, x in items:
+        if keyed and type(k) is not str:
+            return False
+        t = type(x)
+        if t is str or x is None:
+            continue
+        if t is dict or t is list:
+            if not _numeric_leaves(x, root, (*path, k), out):
+                return False
+        elif t is bool or t is int or (t is float and x == x):
+            out.append((root, (*path, k), t))
+        else:
+            return False
+    return True
+
+
+class _Slow(Exception):
+    """A field the bulk path does not take as it is: the pod is admitted by parse_pod."""
+
+
+_EPOCH = datetime(1970, 1, 1)
+_from_iso = datetime.fromisoformat
+
+
+def _time_value(v: Any) -> float | None:
+    """:func:`_time` of a valid value; raises :class:`_Slow` for anything else."""
+    if type(v) is str and len(v) == 20 and v[19] == "Z" and v[10] == "T":  # 2024-04-11T22:34:42Z
+        try:
+            # = fromisoformat(v[:19] + "+00:00").timestamp(): the same timedelta since the epoch
+            return (_from_iso(v[:19]) - _EPOCH).total_seconds()
+        except ValueError:
+            pass
+    if v is None or v == "":
+        return None
+    try:
+        if type(v) is str:
+            s = v.strip()
+            if s.endswith("Z") or s.endswith("z"):
+                s = s[:-1] + "+00:00"
+            dt = datetime.fromisoformat(s)
+        elif isinstance(v, datetime):
+            dt = v
+        else:
+            raise _Slow
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.timestamp()
+    except _Slow:
+        raise
+    except Exception:
+        raise _Slow from None
+
+
+def _conditions(conds: Any) -> tuple[bool, bool]:
+    """(ready, disruption target by the scheduler) of valid status.conditions, else :class:`_Slow`."""
+    ready = target = False
+    if conds is None:
+        return ready, target
+    if type(conds) is not list:
+        raise _Slow
+    for c in conds:
+        if type(c) is not dict:
+            raise _Slow
+        ctype, cstatus, reason = c.get("type"), c.get("status"), c.get("reason")
+        if ((ctype is not None and type(ctype) is not str) or (cstatus is not None and type(cstatus) is not str)
+                or (reason is not None and type(reason) is not str)):
+            raise _Slow
+        if ctype == "Ready" and cstatus == "True":
+            ready = True
+        if ctype == "DisruptionTarget" and cstatus == "True" and reason == "PreemptionByScheduler":
+            target = True
+    return ready, target
+
+
+def _plain_labels(v: Any) -> dict[str, str]:
+    """:func:`_labels` of labels whose keys and values are all strings, else :class:`_Slow`."""
+    if v is None:
+        return {}
+    if type(v) is not dict:
+        raise _Slow
+    for k, val in v.items():
+        if type(k) is not str or type(val) is not str:
+            raise _Slow
+    return dict(v)
+
+
+def _plain_owner(v: Any) -> OwnerRef | None:
+    """The controller ownerReference as :func:`parse_pod` reads it, of plain values, else :class:`_Slow`."""
+    if v is None:
+        return None
+    if type(v) is not list:
+        raise _Slow
+    for o in v:
+        if type(o) is not dict:
+            raise _Slow
+        controller = o.get("controller")
+        if controller is None or controller is False:
+            continue
+        if controller is not True:
+            raise _Slow
+        kind, name, uid = o.get("kind"), o.get("name"), o.get("uid")
+        if uid is None:
+            uid = ""
+        if type(kind) is not str or type(name) is not str or type(uid) is not str:
+            raise _Slow
+        return OwnerRef(kind=kind, name=name, uid=uid, controller=True)
+    return None
+
+
+def _plain_priority(admission: Admission, cls: Any, prio: Any, pp: Any, admitted: bool) -> tuple[int, str | None, str]:
+    """Priority admission as :func:`parse_pod` does it (priority, class name, preemption policy),
+    for plain values that give neither an error nor a warning, else :class:`_Slow`."""
+    if ((cls is not None and type(cls) is not str) or (pp is not None and type(pp) is not str)
+            or (prio is not None and (type(prio) is not int or not INT32_MIN <= prio <= INT32_MAX))):
+        raise _Slow
+    cls_name = cls or ""
+    given_pp = pp or ""
+    if given_pp and given_pp not in (PREEMPT_LOWER, NEVER):
+        raise _Slow
+    pc: PriorityClass | None
+    if cls_name:
+        pc = admission.classes.get(cls_name)
+        if pc is None:
+            raise _Slow
+    else:
+        pc = admission.global_default
+        cls_name = pc.name if pc else ""
+    computed = pc.value if pc else 0
+    computed_pp = pc.preemption_policy if pc else PREEMPT_LOWER
+    if admitted and prio is not None:
+        if prio != computed and pc is not None and cls:
+            raise _Slow
+        return prio, cls_name or None, given_pp or computed_pp
+    if (prio is not None and prio != computed) or (given_pp and given_pp != computed_pp):
+        raise _Slow
+    return computed, cls_name or None, computed_pp
+
+
+_NO_CTX = Ctx(None, None)  # errors of the bulk path are never shown: the pod is then parsed by parse_pod
+
+
+def admit_pods(docs: Iterable[Document], admission: Admission,
+               spec_cache: dict[bytes, PodSpecInfo] | None = None, *, first_uid: int = 0,
+               bulk: bool = True) -> tuple[list[Pod], list[Warning_]]:
+    """:func:`parse_pod` of every (object, source), uids numbered from ``first_uid``, in bulk.
+
+    Pods of one shape (see :class:`_Shape`) are admitted once: the first pod's shape fields are
+    read, the others' are compared with them and only their own fields are read. Anything the
+    bulk path does not take as it is -- a value of an unexpected type, an error, a warning --
+    sends the pod through :func:`parse_pod`, so errors and warnings are exactly its own.
+    ``bulk=False`` admits every pod by :func:`parse_pod` (the reference the bulk path is tested
+    against).
+    """
+    pods: list[Pod] = []
+    warnings: list[Warning_] = []
+    if spec_cache is None:
+        spec_cache = SpecCache()
+    shapes: dict[tuple[bytes, bytes], _Shape] = {}
+    priorities: dict[tuple[Any, ...], tuple[int, str | None, str]] = {}
+    last: _Shape | None = None
+    uid = first_uid
+    append = pods.append
+    for doc in docs:
+        obj = doc.obj
+        source = doc.source
+        pod = None
+        meta = obj.get("metadata") if bulk else None
+        spec = obj.get("spec")
+        status = obj.get("status")
+        if status is None:
+            status = _NO_STATUS
+        if type(meta) is dict and type(spec) is dict and type(status) is dict:
+            name = meta.get("name")
+            ns = meta.get("namespace")
+            node_name = spec.get("nodeName")
+            if node_name is None:
+                node_name = ""
+            phase = status.get("phase")
+            if phase is None:
+                phase = ""
+            if (type(name) is str and name and (ns is None or type(ns) is str) and type(node_name) is str
+                    and type(phase) is str):
+                ns = ns or "default"
+                admitted = bool(node_name) or bool(meta.get("uid")) or bool(phase)
+                labels_raw = meta.get("labels")
+                owners_raw = meta.get("ownerReferences")
+                shape = last
+                info = None if shape is None else shape.match(ns, admitted, labels_raw, owners_raw, spec)
+                if info is None:
+                    shape = _find_shape(shapes, priorities, spec_cache, admission, ns, admitted, labels_raw,
+                                        owners_raw, spec)
+                    if shape is not None and shape.fast:
+                        last = shape
+                        info = shape.info
+                if info is not None and shape is not None:
+                    try:
+                        ready, target = _conditions(status.get("conditions"))
+                        start = _time_value(status.get("startTime"))
+                        terminating = meta.get("deletionTimestamp") is not None
+                        if terminating:
+                            _time_value(meta.get("deletionTimestamp"))
+                        _time_value(meta.get("creationTimestamp"))
+                        nominated = status.get("nominatedNodeName")
+                        if nominated is None:
+                            nominated = ""
+                        elif type(nominated) is not str:
+                            raise _Slow
+                    except _Slow:
+                        pass
+                    else:
+                        pod = Pod(uid, ns, name, shape.labels, info, shape.priority, shape.class_name,
+                                  shape.policy, phase, node_name, nominated, start, terminating, target, ready,
+                                  shape.owner, source)
+        if pod is None:
+            parsed = parse_pod(obj, source, uid, admission, spec_cache)
+            pod = parsed.pod
+            warnings.extend(parsed.warnings)
+        append(pod)
+        uid += 1
+    return pods, warnings
+
+
+def _find_shape(shapes: dict[tuple[bytes, bytes], _Shape], priorities: dict[tuple[Any, ...], tuple[int, str | None, str]],
+                spec_cache: dict[bytes, PodSpecInfo], admission: Admission, ns: str, admitted: bool,
+                labels_raw: Any, owners_raw: Any, spec: dict[str, Any]) -> _Shape | None:
+    """The shape of a pod, made if it is new; None when the pod is to be admitted by parse_pod."""
+    rest = {k: v for k, v in spec.items() if k != "nodeName"}
+    try:
+        # Without a datetime or a subclass (refused here) this is also _spec_info's key.
+        spec_key = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS | _SHAPE_DUMPS)
+        key = (orjson.dumps((ns, admitted, labels_raw, owners_raw), option=_SHAPE_DUMPS), spec_key)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    shape = shapes.get(key)
+    if shape is not None:
+        return shape
+    try:
+        labels = _plain_labels(labels_raw)
+        info = _cached_spec_info(_NO_CTX, rest, spec_key, spec_cache)
+        pkey = (spec.get("priorityClassName"), spec.get("priority"), spec.get("preemptionPolicy"), admitted)
+        for v, t in zip(pkey, (str, int, str), strict=False):
+            if v is not None and type(v) is not t:
+                raise _Slow  # (and 1.0 or True would find the entry of 1)
+        prio = priorities.get(pkey)
+        if prio is None:
+            prio = priorities[pkey] = _plain_priority(admission, *pkey)
+        owner = _plain_owner(owners_raw)
+    except (_Slow, InputError):
+        return None
+    shape = shapes[key] = _Shape(ns, admitted, labels_raw, owners_raw, spec, labels, info, *prio, owner, spec_cache)
+    return shape
+
+
+_NO_STATUS: dict[str, Any] = {}
+
+
 def compute_disruptions_allowed(pdb: PodDisruptionBudget, pods: Iterable[Pod],
                                 replicas_of: Mapping[tuple[str, str, str], int] | None = None) -> int:
     """disruptionsAllowed as the disruption controller computes it when the input has no PDB status.
@@ -867,6 +1522,8 @@ def compute_disruptions_allowed(pdb: PodDisruptionBudget, pods: Iterable[Pod],
 __all__ = [
     "Admission",
     "Ctx",
+    "SpecCache",
+    "admit_pods",
     "compute_disruptions_allowed",
     "parse_label_selector",
     "parse_node",
