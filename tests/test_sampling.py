@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import Obj, load, node, pc, pod, states, yaml_text
 from typer.testing import CliRunner
 
 from priocli.api import simulate_cluster
 from priocli.cli import app
 from priocli.scheduler import node_tree_order, num_feasible_nodes_to_find
-from tests.helpers import Obj, load, node, pc, pod, states, yaml_text
 
 
 @pytest.mark.parametrize(("nodes", "percentage", "expected"), [
