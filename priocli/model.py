@@ -196,7 +196,7 @@ class Pod:
     uid: int
     namespace: str
     name: str
-    labels: dict[str, str]
+    labels: dict[str, str]  # shared by the pods of one template (priocli.load.parse.admit_pods): copy, never mutate
     spec: PodSpecInfo
     priority: int
     priority_class_name: str | None

@@ -390,9 +390,15 @@ def overlay(current: Sequence[Document], change: Sequence[Document]) -> list[Doc
     changed PriorityClass can be reported (see :mod:`priocli.load.workloads`).
     """
     by_key = {object_key(d): d for d in change}
+    names = {k[2] for k in by_key}
     used: set[tuple[str, str, str]] = set()
     out: list[Document] = []
     for d in current:
+        meta = d.obj.get("metadata")
+        name = meta.get("name") if type(meta) is dict else None
+        if type(name) is str and name not in names:  # its key's name is this name: nothing to replace
+            out.append(d)
+            continue
         k = object_key(d)
         if k in by_key:
             if k not in used:

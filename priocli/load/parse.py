@@ -691,8 +691,7 @@ def _plain_container(c: Any, init: bool, host_network: bool, ports: list[HostPor
 # The parts of a pod spec in the order parse_pod_spec reads them.
 _SPEC_PARTS = (_resources_part, _node_selector_part, _affinity_part, _tolerations_part, _gates_part,
                _unmodeled_part, _spread_part, _scheduler_name_part, _node_name_part)
-_RESOURCE_FIELDS = ("hostNetwork", "containers", "initContainers", "overhead")  # what _resources_part reads
-# what the other parts read (node selection, scheduling gates, volumes, scheduler)
+# what the parts after _resources_part read (node selection, scheduling gates, volumes, scheduler)
 _PLACEMENT_FIELDS = ("nodeSelector", "affinity", "tolerations", "schedulingGates", "volumes", "resourceClaims",
                      "topologySpreadConstraints", "schedulerName", "nodeName")
 
@@ -718,16 +717,15 @@ def parse_pod_spec(ctx: Ctx, spec: Mapping[str, Any], path: str = "spec") -> Pod
 
 
 class SpecCache(dict):  # type: ignore[type-arg]  # dict[bytes, PodSpecInfo]
-    """Parsed pod specs by their canonical JSON, plus what specs share: the resources part (by the
-    JSON of the fields it reads), a container's requests (by its resources' JSON) and the rest
-    (node selection, tolerations, ...: by the JSON of those fields). A spec that differs from
-    the ones seen in its images only (one Deployment's next version) parses its containers only."""
+    """Parsed pod specs by their canonical JSON, plus what specs share: a container's requests
+    (by its resources' JSON), the totals of containers' requests, and the placement parts (node
+    selection, tolerations, spread, ...: by the JSON of the fields they read). A new spec reads
+    its containers' names, images and ports; the rest is looked up."""
 
-    __slots__ = ("placements", "requests_of", "resources", "totals_of")
+    __slots__ = ("placements", "requests_of", "totals_of")
 
     def __init__(self) -> None:
         super().__init__()
-        self.resources: dict[bytes, tuple[Any, ...]] = {}
         self.placements: dict[bytes, tuple[Any, ...]] = {}
         self.requests_of: dict[bytes, dict[str, int]] = {}  # a container's requests by its resources' JSON
         self.totals_of: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see _plain_resources_part
@@ -737,20 +735,15 @@ def _parse_spec_parts(ctx: Ctx, spec: Mapping[str, Any], path: str, cache: SpecC
     """:func:`parse_pod_spec` with the parts looked up in ``cache`` first (a part's value depends
     only on the fields it reads). If a part is refused, parse_pod_spec reads the spec again:
     the error is then the first one in its order."""
-    get = spec.get
     try:
-        res_key = orjson.dumps([get(f) for f in _RESOURCE_FIELDS], option=_SHAPE_DUMPS)
-        place_key = orjson.dumps([get(f) for f in _PLACEMENT_FIELDS], option=_SHAPE_DUMPS)
+        place_key = orjson.dumps([spec.get(f) for f in _PLACEMENT_FIELDS], option=_SHAPE_DUMPS)
     except (TypeError, orjson.JSONEncodeError):
         return parse_pod_spec(ctx, spec, path)
     try:
-        resources = cache.resources.get(res_key)
-        if resources is None:
-            try:
-                resources = _plain_resources_part(spec, cache.requests_of, cache.totals_of)
-            except _Slow:
-                resources = _resources_part(_NO_CTX, spec, path)
-            cache.resources[res_key] = resources
+        try:  # (distinct specs mostly differ in their containers: no cache for the whole part)
+            resources = _plain_resources_part(spec, cache.requests_of, cache.totals_of)
+        except _Slow:
+            resources = _resources_part(_NO_CTX, spec, path)
         placement = cache.placements.get(place_key)
         if placement is None:
             placement = cache.placements[place_key] = tuple(part(_NO_CTX, spec, path) for part in _SPEC_PARTS[1:])
@@ -1093,8 +1086,8 @@ class _Shape:
         if numeric is None:  # the first time a pod is compared: most shapes have one pod
             found: list[tuple[int, tuple[str | int, ...], type]] = []
             rest = {k: v for k, v in probe.items() if k != "nodeName"}
-            if not (_numeric_leaves(self.owners_raw, 0, (), found) and _numeric_leaves(rest, 1, (), found)
-                    and _numeric_leaves(self.labels_raw, 0, (), [])):
+            # (labels are strings: see _plain_labels)
+            if not (_numeric_leaves(self.owners_raw, 0, (), found) and _numeric_leaves(rest, 1, (), found)):
                 self.fast = False
                 return None
             numeric = self.numeric = tuple(found)
@@ -1218,28 +1211,31 @@ def _numeric_leaves(v: dict[str, Any] | list[Any] | None, root: int, path: tuple
                     out: list[tuple[int, tuple[str | int, ...], type]]) -> bool:
     """Collect the paths of the int, float and bool leaves of a parsed JSON/YAML value; False if
     it holds anything else than plain dicts (string keys), lists, strings, numbers and None."""
-    if v is None:
-        return True
-    if type(v) is dict:
-        items: Iterable[tuple[Any, Any]] = v.items()
-    elif type(v) is list:
-        items = enumerate(v)
-    else:
-        return False
-    keyed = type(v) is dict
-    for k, x in items:
-        if keyed and type(k) is not str:
-            return False
-        t = type(x)
-        if t is str or x is None:
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(v, path)]
+    pop, push, add = stack.pop, stack.append, out.append
+    while stack:
+        v, path = pop()
+        if v is None:
             continue
-        if t is dict or t is list:
-            if not _numeric_leaves(x, root, (*path, k), out):
-                return False
-        elif t is bool or t is int or (t is float and x == x):
-            out.append((root, (*path, k), t))
+        if type(v) is dict:
+            items: Iterable[tuple[Any, Any]] = v.items()
+            for k in v:
+                if type(k) is not str:
+                    return False
+        elif type(v) is list:
+            items = enumerate(v)
         else:
             return False
+        for k, x in items:
+            t = type(x)
+            if t is str or x is None:
+                continue
+            if t is dict or t is list:
+                push((x, (*path, k)))
+            elif t is bool or t is int or (t is float and x == x):
+                add((root, (*path, k), t))
+            else:
+                return False
     return True
 
 
@@ -1410,7 +1406,7 @@ def admit_pods(docs: Iterable[Document], admission: Admission,
             if (type(name) is str and name and (ns is None or type(ns) is str) and type(node_name) is str
                     and type(phase) is str):
                 ns = ns or "default"
-                admitted = bool(node_name) or bool(meta.get("uid")) or bool(phase)
+                admitted = bool(node_name or meta.get("uid") or phase)
                 labels_raw = meta.get("labels")
                 owners_raw = meta.get("ownerReferences")
                 shape = last
@@ -1423,18 +1419,27 @@ def admit_pods(docs: Iterable[Document], admission: Admission,
                         info = shape.info
                 if info is not None and shape is not None:
                     try:
-                        ready, target = _conditions(status.get("conditions"))
-                        start = _time_value(status.get("startTime"))
+                        conditions = status.get("conditions")
+                        ready, target = (False, False) if conditions is None else _conditions(conditions)
+                        start = status.get("startTime")
+                        if type(start) is str and len(start) == 20 and start[19] == "Z" and start[10] == "T":
+                            start = (_from_iso(start[:19]) - _EPOCH).total_seconds()  # _time_value, inline
+                        else:
+                            start = _time_value(start)
                         terminating = meta.get("deletionTimestamp") is not None
                         if terminating:
                             _time_value(meta.get("deletionTimestamp"))
-                        _time_value(meta.get("creationTimestamp"))
+                        created = meta.get("creationTimestamp")
+                        if type(created) is str and len(created) == 20 and created[19] == "Z" and created[10] == "T":
+                            _from_iso(created[:19])  # valid (and so is its timestamp)
+                        else:
+                            _time_value(created)
                         nominated = status.get("nominatedNodeName")
                         if nominated is None:
                             nominated = ""
                         elif type(nominated) is not str:
                             raise _Slow
-                    except _Slow:
+                    except (_Slow, ValueError):
                         pass
                     else:
                         pod = Pod(uid, ns, name, shape.labels, info, shape.priority, shape.class_name,
