@@ -80,19 +80,27 @@ def pdb_violation_split(pods: Sequence[Pod], pdbs: Sequence[PodDisruptionBudget]
     ``matching(pod)`` gives the indices (into ``pdbs``) of the budgets that count for the pod
     (:meth:`PodDisruptionBudget.selects`, not listing it in disruptedPods); by default computed here.
     """
-    allowed: dict[int, int] = {}
-    violating, ok = [], []
-    for pod in pods:
-        violated = False
-        if pod.labels:
-            idx = matching(pod) if matching is not None else _matching(pod, pdbs)
-            for i in idx:
-                left = allowed.get(i, pdbs[i].disruptions_allowed) - 1
-                allowed[i] = left
-                if left < 0:
-                    violated = True
-        (violating if violated else ok).append(pod)
+    match = matching if matching is not None else (lambda p: _matching(p, pdbs))
+    flags = violation_flags([match(p) if p.labels else () for p in pods], pdbs)
+    violating = [p for p, v in zip(pods, flags, strict=True) if v]
+    ok = [p for p, v in zip(pods, flags, strict=True) if not v]
     return violating, ok
+
+
+def violation_flags(matches: Sequence[Sequence[int]], pdbs: Sequence[PodDisruptionBudget]) -> list[bool]:
+    """Per potential victim, in order, given the budgets counting it: whether it violates one
+    (its budget's disruptionsAllowed, decremented for each victim before it, goes below 0)."""
+    allowed: dict[int, int] = {}
+    flags = []
+    for idx in matches:
+        violated = False
+        for i in idx:
+            left = allowed.get(i, pdbs[i].disruptions_allowed) - 1
+            allowed[i] = left
+            if left < 0:
+                violated = True
+        flags.append(violated)
+    return flags
 
 
 def _matching(pod: Pod, pdbs: Sequence[PodDisruptionBudget]) -> tuple[int, ...]:
@@ -209,6 +217,7 @@ class Preemptor:
         self._reprieve_cache: dict[tuple, _Reprieved] = {}
         self._prescreen_cache: dict[tuple, _Prescreen] = {}
         self._victim_orders: dict[tuple[int, int], _VictimOrder] = {}
+        self._pod_info: dict[int, tuple[Pod, tuple[int, ...], int, float, tuple[int, ...]]] = {}
         self._violating: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._help_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         if self.pdbs:
@@ -710,14 +719,19 @@ class Preemptor:
         hit = self._victim_orders.get((i, priority))
         if hit is not None and hit.version == version:
             return hit
-        potential = [p for p in state.pods_on[i].values() if p.priority < priority]
-        start_time = self._start_time
-        potential.sort(key=lambda p: (-p.priority, start_time(p)))
-        violating, non_violating = pdb_violation_split(potential, self.pdbs, self.matching_pdbs)
-        vec = state.vec_tuple
-        key = state.start_key
-        pods = [(p, True, vec(p), p.priority, key(p)) for p in violating]
-        pods += [(p, False, vec(p), p.priority, key(p)) for p in non_violating]
+        info = self._pod_info
+        potential = []
+        for p in state.pods_on[i].values():
+            if p.priority < priority:
+                t = info.get(p.uid)
+                if t is None:  # fixed while the pod is bound: requests, priority, start, budgets
+                    t = info[p.uid] = (p, state.vec_tuple(p), p.priority, state.start_key(p),
+                                       self.matching_pdbs(p) if p.labels else ())
+                potential.append(t)
+        potential.sort(key=lambda t: (-t[2], t[3]))  # MoreImportantPod
+        flags = violation_flags([t[4] for t in potential], self.pdbs)
+        pods = [(t[0], True, t[1], t[2], t[3]) for t, v in zip(potential, flags, strict=True) if v]
+        pods += [(t[0], False, t[1], t[2], t[3]) for t, v in zip(potential, flags, strict=True) if not v]
         removed = [sum(col) for col in zip(*(e[2] for e in pods), strict=True)] if pods else (
             [0] * len(state.resources))
         order = _VictimOrder(version, pods, removed)
