@@ -374,3 +374,91 @@ def test_disruptions_allowed_computed_over_the_candidates_equals_over_all_pods()
     got = [p.disruptions_allowed for p in c.pdbs]
     assert got == [compute_disruptions_allowed(p, c.pods, c.replicas_of) for p in c.pdbs]
     assert got != [0] * len(got)
+
+
+# ---------------------------------------------------------------- what admission reads of a spec
+
+
+def _token_volume(p: dict[str, Any], suffix: str) -> None:
+    """What the API server adds to every pod: a projected token volume with a random name."""
+    name = f"kube-api-access-{suffix}"
+    p["spec"]["volumes"] = [*p["spec"].get("volumes", []), {"name": name, "projected": {"defaultMode": 420}}]
+    for c in p["spec"]["containers"]:
+        c["volumeMounts"] = [{"name": name, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]
+        c["env"] = [{"name": "POD", "value": suffix}]
+
+
+def test_replicas_differing_in_fields_admission_does_not_read_share_their_spec() -> None:
+    pods = [_pod(f"web-{i}") for i in range(4)]
+    for i, p in enumerate(pods):
+        _token_volume(p, f"x{i}")
+        p["spec"]["terminationGracePeriodSeconds"] = 30 if i % 2 else 30.0
+    out = assert_same([CLASS, NODE, *pods])
+    assert out.endswith("[0, 0, 0, 0]")  # one PodSpecInfo for the four
+    c = build_cluster(_docs([CLASS, NODE, *pods]))
+    assert c.pods[0].spec.unmodeled == ("volume v (persistentVolumeClaim)",)
+
+
+def test_volume_names_that_are_read_keep_specs_apart() -> None:
+    a, b = _pod("a"), _pod("b")
+    b["spec"]["volumes"][0]["name"] = "w"  # a PVC volume: its name is in the unmodeled-feature message
+    c = build_cluster(_docs([CLASS, NODE, a, b]))
+    assert [p.spec.unmodeled for p in c.pods] == [("volume v (persistentVolumeClaim)",),
+                                                  ("volume w (persistentVolumeClaim)",)]
+    assert_same([CLASS, NODE, a, b])
+
+
+def test_daemonset_pods_with_their_own_token_volumes() -> None:
+    pods = []
+    for i in range(4):
+        p = _pod(f"ds-{i}", node=f"n{i}")
+        p["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+            "nodeSelectorTerms"][0]["matchFields"][0]["values"] = [f"n{i}"]
+        _token_volume(p, f"t{i}")
+        pods.append(p)
+    out = assert_same([CLASS, NODE, *pods])
+    assert out.endswith("[0, 1, 2, 3]")
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """A dict that records the keys read from it (parse code reads with .get and [])."""
+
+    def __init__(self, data: dict[str, Any], path: str, read: set[str]) -> None:
+        super().__init__({k: _record(v, f"{path}.{k}", read) for k, v in data.items()})
+        self._path, self._read = path, read
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._read.add(f"{self._path}.{key}")
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._read.add(f"{self._path}.{key}")
+        return super().__getitem__(key)
+
+
+def _record(v: Any, path: str, read: set[str]) -> Any:
+    if isinstance(v, dict):
+        return _Recording(v, path, read)
+    if isinstance(v, list):
+        return [_record(x, f"{path}[]", read) for x in v]
+    return v
+
+
+def test_admitted_fields_hold_everything_parse_pod_spec_reads() -> None:
+    """A field parse_pod_spec starts reading must be added to admitted_fields (else pods that
+    differ in it would share one PodSpecInfo)."""
+    import priocli.load.parse as parse
+
+    spec = copy.deepcopy(POD["spec"])
+    spec.pop("nodeName")
+    spec["resourceClaims"] = [{"name": "gpu"}]
+    read: set[str] = set()
+    parse.parse_pod_spec(parse.Ctx(None, None), _record(spec, "spec", read))
+    top = {p.split(".")[1].removesuffix("[]") for p in read}
+    assert top <= {*parse._READ_SPEC_FIELDS, "containers", "initContainers", "volumes", "resourceClaims", "nodeName"}
+    containers = {p.split(".")[2].removesuffix("[]") for p in read
+                  if p.startswith(("spec.containers[].", "spec.initContainers[]."))}
+    assert containers <= set(parse._READ_CONTAINER_FIELDS)
+    volumes = {p.split(".")[2].removesuffix("[]") for p in read if p.startswith("spec.volumes[].")}
+    assert {"hostNetwork", "containers", "volumes", "resourceClaims", "affinity"} <= top and "ports" in containers
+    assert volumes <= {"name", *parse.UNMODELED_VOLUMES}

@@ -582,13 +582,16 @@ def _gates_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[str, ...]
     return tuple(gates)
 
 
+UNMODELED_VOLUMES = ("persistentVolumeClaim", "ephemeral", "gcePersistentDisk", "awsElasticBlockStore", "azureDisk",
+                     "rbd", "iscsi", "csi")
+
+
 def _unmodeled_part(ctx: Ctx, spec: Mapping[str, Any], path: str) -> tuple[str, ...]:
     unmodeled = []
     for i, vol in enumerate(_list(ctx, spec.get("volumes"), f"{path}.volumes")):
         vm = _map(ctx, vol, f"{path}.volumes[{i}]")
         vname = _str(ctx, vm.get("name"), f"{path}.volumes[{i}].name") or str(i)
-        for kind in ("persistentVolumeClaim", "ephemeral", "gcePersistentDisk", "awsElasticBlockStore",
-                     "azureDisk", "rbd", "iscsi", "csi"):
+        for kind in UNMODELED_VOLUMES:
             if vm.get(kind) is not None:
                 unmodeled.append(f"volume {vname} ({kind})")
     if spec.get("resourceClaims"):
@@ -688,6 +691,54 @@ def _plain_container(c: Any, init: bool, host_network: bool, ports: list[HostPor
     return _Container(reqs, sidecar=(rp == "Always"))
 
 
+# What admission reads of a pod spec (parse_pod_spec, and parse_pod's priority fields). Specs that
+# agree on these are admitted alike whatever else differs: env, probes, volumeMounts, and the
+# kube-api-access-<random> volume the API server gives every pod.
+_READ_SPEC_FIELDS = ("hostNetwork", "overhead", "nodeSelector", "affinity", "tolerations", "schedulingGates",
+                     "topologySpreadConstraints", "schedulerName", "priorityClassName", "priority", "preemptionPolicy")
+_READ_CONTAINER_FIELDS = ("name", "image", "resources", "restartPolicy", "ports")
+
+
+def admitted_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a pod spec that admission reads, as raw values (nodeName aside): the fields
+    above, containers' and init containers' name, image, resources, restartPolicy and ports,
+    volumes as far as their name and kind are read (:func:`_unmodeled_part`), and whether
+    resourceClaims are set. A value admission refuses is kept as it is (it is refused alike)."""
+    out: dict[str, Any] = {}
+    get = spec.get
+    for k in _READ_SPEC_FIELDS:
+        v = get(k)
+        if v is not None:
+            out[k] = v
+    for k in ("containers", "initContainers"):
+        cs = get(k)
+        if type(cs) is list:
+            out[k] = [{f: c[f] for f in _READ_CONTAINER_FIELDS if c.get(f) is not None} if type(c) is dict else c
+                      for c in cs]
+        elif cs is not None:
+            out[k] = cs
+    volumes = get("volumes")
+    if type(volumes) is list:
+        out["volumes"] = [_volume_fields(v) for v in volumes]
+    elif volumes is not None:
+        out["volumes"] = volumes
+    if get("resourceClaims"):
+        out["resourceClaims"] = True
+    return out
+
+
+def _volume_fields(v: Any) -> Any:
+    """A volume as :func:`_unmodeled_part` reads it: the kinds it has of UNMODELED_VOLUMES, and
+    its name when one is (a message names it) or when it is not a string (refused)."""
+    if v is not None and type(v) is not dict:
+        return v
+    kinds = [k for k in UNMODELED_VOLUMES if v and v.get(k) is not None]
+    name = v.get("name") if v else None
+    if kinds or (name is not None and type(name) is not str):
+        return {"kinds": kinds, "name": name}
+    return {"kinds": kinds}
+
+
 # The parts of a pod spec in the order parse_pod_spec reads them.
 _SPEC_PARTS = (_resources_part, _node_selector_part, _affinity_part, _tolerations_part, _gates_part,
                _unmodeled_part, _spread_part, _scheduler_name_part, _node_name_part)
@@ -731,12 +782,13 @@ class SpecCache(dict):  # type: ignore[type-arg]  # dict[bytes, PodSpecInfo]
         self.totals_of: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see _plain_resources_part
 
 
-def _parse_spec_parts(ctx: Ctx, spec: Mapping[str, Any], path: str, cache: SpecCache) -> PodSpecInfo:
+def _parse_spec_parts(ctx: Ctx, spec: Mapping[str, Any], fields: Mapping[str, Any], path: str,
+                      cache: SpecCache) -> PodSpecInfo:
     """:func:`parse_pod_spec` with the parts looked up in ``cache`` first (a part's value depends
-    only on the fields it reads). If a part is refused, parse_pod_spec reads the spec again:
-    the error is then the first one in its order."""
+    only on the fields it reads: ``fields`` is :func:`admitted_fields` of ``spec``). If a part is
+    refused, parse_pod_spec reads the spec again: the error is then the first one in its order."""
     try:
-        place_key = orjson.dumps([spec.get(f) for f in _PLACEMENT_FIELDS], option=_SHAPE_DUMPS)
+        place_key = orjson.dumps([fields.get(f) for f in _PLACEMENT_FIELDS], option=_SHAPE_DUMPS)
     except (TypeError, orjson.JSONEncodeError):
         return parse_pod_spec(ctx, spec, path)
     try:
@@ -890,26 +942,30 @@ class PodParse:
 
 
 def _spec_info(ctx: Ctx, spec: Mapping[str, Any], cache: dict[bytes, PodSpecInfo] | None) -> PodSpecInfo:
-    """parse_pod_spec of the spec without its nodeName, shared by pods whose specs are identical.
+    """parse_pod_spec of the spec without its nodeName, shared by pods whose specs agree on what
+    admission reads (:func:`admitted_fields`; the key is its canonical JSON).
 
-    The replicas of one template differ only in nodeName (kept on :class:`Pod`), so a 150,000-pod
-    snapshot parses one spec per template (and per node for DaemonSets); the key is the spec's
-    canonical JSON.
+    The replicas of one template differ in nodeName (kept on :class:`Pod`) and in fields nothing
+    here reads (a service account token volume's name), so a 150,000-pod snapshot parses one spec
+    per template (and per node for DaemonSets).
     """
     rest = {k: v for k, v in spec.items() if k != "nodeName"}
     if cache is None:
         return parse_pod_spec(ctx, rest)
+    fields = admitted_fields(rest)
     try:
-        key = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS)
+        key = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     except (TypeError, orjson.JSONEncodeError):
         return parse_pod_spec(ctx, rest)
-    return _cached_spec_info(ctx, rest, key, cache)
+    return _cached_spec_info(ctx, rest, fields, key, cache)
 
 
-def _cached_spec_info(ctx: Ctx, rest: Mapping[str, Any], key: bytes, cache: dict[bytes, PodSpecInfo]) -> PodSpecInfo:
+def _cached_spec_info(ctx: Ctx, spec: Mapping[str, Any], fields: Mapping[str, Any], key: bytes,
+                      cache: dict[bytes, PodSpecInfo]) -> PodSpecInfo:
     info = cache.get(key)
     if info is None:
-        info = (_parse_spec_parts(ctx, rest, "spec", cache) if isinstance(cache, SpecCache)
+        rest = {k: v for k, v in spec.items() if k != "nodeName"} if "nodeName" in spec else spec
+        info = (_parse_spec_parts(ctx, rest, fields, "spec", cache) if isinstance(cache, SpecCache)
                 else parse_pod_spec(ctx, rest))
         cache[key] = info
     return info
@@ -1022,28 +1078,29 @@ class _Shape:
     """What the pods made from one template share, admitted once.
 
     A shape is the pod's namespace, whether it was admitted already (bound, a uid or a phase:
-    see :func:`parse_pod`), its raw labels, ownerReferences and spec without nodeName. Pods of
-    one shape get the same labels dict, :class:`PodSpecInfo`, priority and owner objects; only
-    their own fields (name, nodeName, phase, times, conditions, ...) are read per pod.
+    see :func:`parse_pod`), its raw labels and ownerReferences, and what admission reads of its
+    spec (:func:`admitted_fields`). Pods of one shape get the same labels dict, PodSpecInfo,
+    priority and owner objects; only their own fields (name, nodeName, phase, times, conditions,
+    ...) are read per pod.
 
     A DaemonSet's pods differ in one more field: the node their required node affinity pins them
     to (``matchFields: [{key: metadata.name, operator: In, values: [NODE]}]``). They match the
     shape of the first one as variants: their PodSpecInfo is the shape's with that node.
     """
 
-    __slots__ = ("admitted", "aff_probe", "aff_slot", "cache", "class_name", "fast", "has_node", "info",
-                 "key_prefix", "key_suffix", "label_keys", "labels", "labels_raw", "ns", "numeric", "owner",
-                 "owners_raw", "pin", "policy", "priority", "probe")
+    __slots__ = ("admitted", "aff_probe", "aff_slot", "cache", "class_name", "fast", "fields", "info", "key_prefix",
+                 "key_suffix", "label_keys", "labels", "labels_raw", "ns", "numeric", "owner", "owners_raw", "pin",
+                 "policy", "priority", "probe")
 
     def __init__(self, ns: str, admitted: bool, labels_raw: Any, owners_raw: Any, spec: dict[str, Any],
-                 labels: dict[str, str], info: PodSpecInfo, priority: int, class_name: str | None, policy: str,
-                 owner: OwnerRef | None, cache: dict[bytes, PodSpecInfo]) -> None:
+                 fields: dict[str, Any], labels: dict[str, str], info: PodSpecInfo, priority: int,
+                 class_name: str | None, policy: str, owner: OwnerRef | None, cache: dict[bytes, PodSpecInfo]) -> None:
         self.ns = ns
         self.admitted = admitted
         self.labels_raw = labels_raw
         self.owners_raw = owners_raw
-        self.has_node = "nodeName" in spec
-        self.probe = dict(spec)  # spec with the nodeName of the pod being compared (see match)
+        self.probe = dict(spec)  # the first pod's spec, given the nodeName of the pod compared (see match)
+        self.fields = fields  # admitted_fields of the first pod's spec
         self.label_keys = list(labels_raw) if type(labels_raw) is dict and len(labels_raw) > 1 else None
         self.numeric: tuple[tuple[int, tuple[str | int, ...], type], ...] | None = None  # see match
         self.labels = labels
@@ -1066,28 +1123,31 @@ class _Shape:
         ``==`` compares strings, None, lists and dicts by type already; the int, float and bool
         leaves (1 == 1.0 == True) are checked by type at the paths this shape has them. Label
         order is compared too (a pod's labels keep their order); the order of other keys does
-        not change what is admitted (specs are cached by their canonical JSON).
+        not change what is admitted (specs are cached by their canonical JSON). The whole spec is
+        compared first: pods of one template mostly have identical specs.
         """
         if (ns != self.ns or admitted is not self.admitted or labels_raw != self.labels_raw
-                or owners_raw != self.owners_raw or self.has_node is not ("nodeName" in spec)
+                or owners_raw != self.owners_raw
                 or (self.label_keys is not None and list(labels_raw) != self.label_keys)):
             return None
         probe = self.probe
-        if self.has_node:
+        if "nodeName" in probe and "nodeName" in spec:
             probe["nodeName"] = spec["nodeName"]
         pinned = None
         if spec != probe:
-            if self.pin is None or "affinity" not in spec:
-                return None
-            pinned = self._pinned(spec)
-            if pinned is None:
-                return None
+            fields = admitted_fields(spec)
+            if fields != self.fields:
+                if self.pin is None or "affinity" not in fields:
+                    return None
+                pinned = self._pinned(fields)
+                if pinned is None:
+                    return None
         numeric = self.numeric
         if numeric is None:  # the first time a pod is compared: most shapes have one pod
             found: list[tuple[int, tuple[str | int, ...], type]] = []
-            rest = {k: v for k, v in probe.items() if k != "nodeName"}
-            # (labels are strings: see _plain_labels)
-            if not (_numeric_leaves(self.owners_raw, 0, (), found) and _numeric_leaves(rest, 1, (), found)):
+            # (labels are strings: see _plain_labels; volumes and resourceClaims hold no raw number)
+            read = {k: v for k, v in self.fields.items() if k != "volumes" and k != "resourceClaims"}
+            if not (_numeric_leaves(self.owners_raw, 0, (), found) and _numeric_leaves(read, 1, (), found)):
                 self.fast = False
                 return None
             numeric = self.numeric = tuple(found)
@@ -1099,22 +1159,22 @@ class _Shape:
                 return None
         return self.info if pinned is None else self._pinned_info(pinned)
 
-    def _pinned(self, spec: dict[str, Any]) -> str | None:
-        """The node a variant of this shape is pinned to: its spec equals the shape's but for that
-        node name (a string), else None."""
+    def _pinned(self, fields: dict[str, Any]) -> str | None:
+        """The node a variant of this shape is pinned to (``fields`` are the admitted fields of its
+        spec): they equal the shape's but for that node name (a string), else None."""
         if self.pin is False:
             self._find_pin()
             if self.pin is None:
                 return None
-        probe = self.probe
-        aff = spec["affinity"]
-        own = probe["affinity"]
-        probe["affinity"] = aff
+        own = self.fields
+        aff = fields["affinity"]
+        saved = own["affinity"]
+        own["affinity"] = aff
         try:
-            if spec != probe:
+            if fields != own:
                 return None
         finally:
-            probe["affinity"] = own
+            own["affinity"] = saved
         v = aff
         try:
             for k in self.pin:  # type: ignore[union-attr]
@@ -1131,7 +1191,7 @@ class _Shape:
         """Where this shape's spec pins its pod to a node, the copy of its affinity that variants are
         compared with, and its spec's cache key split around the node name."""
         self.pin = None
-        aff = self.probe.get("affinity")
+        aff = self.fields.get("affinity")
         path = _pin_path(aff)
         req = self.info.required_node_affinity
         if path is None or req is None:
@@ -1147,10 +1207,8 @@ class _Shape:
         for k in path:
             slot = slot[k]
         slot[0] = _PIN
-        rest = {k: v for k, v in self.probe.items() if k != "nodeName"}
-        rest["affinity"] = probe
         try:
-            key = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS | _SHAPE_DUMPS)
+            key = orjson.dumps({**self.fields, "affinity": probe}, option=orjson.OPT_SORT_KEYS | _SHAPE_DUMPS)
         except (TypeError, orjson.JSONEncodeError):
             return
         pin = orjson.dumps(_PIN)
@@ -1458,10 +1516,10 @@ def _find_shape(shapes: dict[tuple[bytes, bytes], _Shape], priorities: dict[tupl
                 spec_cache: dict[bytes, PodSpecInfo], admission: Admission, ns: str, admitted: bool,
                 labels_raw: Any, owners_raw: Any, spec: dict[str, Any]) -> _Shape | None:
     """The shape of a pod, made if it is new; None when the pod is to be admitted by parse_pod."""
-    rest = {k: v for k, v in spec.items() if k != "nodeName"}
+    fields = admitted_fields(spec)
     try:
         # Without a datetime or a subclass (refused here) this is also _spec_info's key.
-        spec_key = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS | _SHAPE_DUMPS)
+        spec_key = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | _SHAPE_DUMPS)
         key = (orjson.dumps((ns, admitted, labels_raw, owners_raw), option=_SHAPE_DUMPS), spec_key)
     except (TypeError, orjson.JSONEncodeError):
         return None
@@ -1470,7 +1528,7 @@ def _find_shape(shapes: dict[tuple[bytes, bytes], _Shape], priorities: dict[tupl
         return shape
     try:
         labels = _plain_labels(labels_raw)
-        info = _cached_spec_info(_NO_CTX, rest, spec_key, spec_cache)
+        info = _cached_spec_info(_NO_CTX, spec, fields, spec_key, spec_cache)
         pkey = (spec.get("priorityClassName"), spec.get("priority"), spec.get("preemptionPolicy"), admitted)
         for v, t in zip(pkey, (str, int, str), strict=False):
             if v is not None and type(v) is not t:
@@ -1481,7 +1539,8 @@ def _find_shape(shapes: dict[tuple[bytes, bytes], _Shape], priorities: dict[tupl
         owner = _plain_owner(owners_raw)
     except (_Slow, InputError):
         return None
-    shape = shapes[key] = _Shape(ns, admitted, labels_raw, owners_raw, spec, labels, info, *prio, owner, spec_cache)
+    shape = shapes[key] = _Shape(ns, admitted, labels_raw, owners_raw, spec, fields, labels, info, *prio, owner,
+                                 spec_cache)
     return shape
 
 
