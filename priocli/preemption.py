@@ -184,6 +184,25 @@ class _Reprieved:
         self.latest = np.zeros(n, dtype=np.float64)
 
 
+class _PerNode:
+    """A value per node computed for one key, with the node version it was computed at."""
+
+    __slots__ = ("value", "ver")
+
+    def __init__(self, n: int, dtype: type) -> None:
+        self.ver = np.full(n, -1, dtype=np.int64)
+        self.value = np.zeros(n, dtype=dtype)
+
+    def get(self, nodes: np.ndarray, versions: np.ndarray,
+            compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """The values on ``nodes``, computed again where ``versions`` moved on since."""
+        stale = nodes[self.ver[nodes] != versions[nodes]]
+        if stale.size:
+            self.value[stale] = compute(stale)
+            self.ver[stale] = versions[stale]
+        return self.value[nodes]
+
+
 @dataclass(slots=True)
 class _VictimOrder:
     version: int  # the node's pods_version it was computed at
@@ -218,8 +237,8 @@ class Preemptor:
         self._prescreen_cache: dict[tuple, _Prescreen] = {}
         self._victim_orders: dict[tuple[int, int], _VictimOrder] = {}
         self._pod_info: dict[int, tuple[Pod, tuple[int, ...], int, float, tuple[int, ...]]] = {}
-        self._violating: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._help_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._violating: dict[int, _PerNode] = {}
+        self._help_cache: dict[tuple, _PerNode] = {}
         if self.pdbs:
             self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
 
@@ -331,14 +350,8 @@ class Preemptor:
         key = (pod.priority, state.vec_pairs(pod), pod.preemption_policy == NEVER)
         cached = self._help_cache.get(key)
         if cached is None:
-            n = len(state.nodes)
-            cached = self._help_cache[key] = (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool))
-        ver, flag = cached
-        stale = nodes[ver[nodes] != state.node_version[nodes]]
-        if stale.size:
-            flag[stale] = self._could_help(pod, stale)
-            ver[stale] = state.node_version[stale]
-        return bool(flag[nodes].any())
+            cached = self._help_cache[key] = _PerNode(len(state.nodes), bool)
+        return bool(cached.get(nodes, state.node_version, lambda stale: self._could_help(pod, stale)).any())
 
     def _could_help(self, pod: Pod, nodes: np.ndarray) -> np.ndarray:
         state = self.state
@@ -612,29 +625,24 @@ class Preemptor:
         state = self.state
         cached = self._violating.get(priority)
         if cached is None:
-            n = len(state.nodes)
-            cached = self._violating[priority] = (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool))
-        ver, flag = cached
-        stale = nodes[ver[nodes] != state.pods_version[nodes]]
+            cached = self._violating[priority] = _PerNode(len(state.nodes), bool)
         pdbs, matching, pods_on = self.pdbs, self.matching_pdbs, state.pods_on
-        for i in stale.tolist():
+
+        def violating(i: int) -> bool:
             # pdb_violation_split marks a pod violating when one of its budgets runs out on this
             # node: that happens iff a budget counts more of the node's lower pods than it allows.
             counts: dict[int, int] = {}
-            violating = False
             for p in pods_on[i].values():
                 if p.priority < priority and p.labels:
                     for j in matching(p):
                         c = counts.get(j, 0) + 1
                         counts[j] = c
                         if c > pdbs[j].disruptions_allowed:
-                            violating = True
-                            break
-                    if violating:
-                        break
-            flag[i] = violating
-        ver[stale] = state.pods_version[stale]
-        return flag[nodes]
+                            return True
+            return False
+
+        return cached.get(nodes, state.pods_version,
+                          lambda stale: np.fromiter(map(violating, stale.tolist()), dtype=bool, count=stale.size))
 
     def _reprieved(self, pod: Pod) -> _Reprieved:
         state = self.state

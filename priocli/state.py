@@ -178,8 +178,6 @@ class ClusterState:
 
     def bind(self, pod: Pod, node_index: int) -> None:
         lv = self._level(pod)
-        self.pods_on[node_index][pod.uid] = pod
-        self.where[pod.uid] = node_index
         self.requested[node_index] += self.vec(pod)
         self.level_requested[lv, node_index] += self.vec(pod)
         self.level_npods[lv, node_index] += 1
@@ -192,23 +190,33 @@ class ClusterState:
         self.nonzero[node_index, 0] += pod.spec.nonzero_cpu
         self.nonzero[node_index, 1] += pod.spec.nonzero_mem
         self.npods[node_index] += 1
-        self.ns_pods.setdefault(pod.namespace, {})[pod.uid] = pod
+        self.node_version[node_index] += 1
+        self.pods_version[node_index] += 1
+        self._placed(pod, node_index)
+        self.version += 1
+
+    def _placed(self, pod: Pod, node_index: int) -> None:
+        """The per-pod bookkeeping of a binding (the per-node totals are the caller's)."""
+        self.pods_on[node_index][pod.uid] = pod
+        self.where[pod.uid] = node_index
+        ns = self.ns_pods.get(pod.namespace)
+        if ns is None:
+            ns = self.ns_pods[pod.namespace] = {}
+        ns[pod.uid] = pod
         if pod.spec.pod_anti_affinity_required:
             self.anti_affinity_set[pod.uid] = pod
             if self.wide_anti(pod):
                 self.wide_anti_affinity += 1
         if _has_affinity(pod):
             self.affinity_set[pod.uid] = pod
-        nom = self._drop_nomination(pod)
-        if nom is not None and nom != node_index:
-            self._freed(nom)  # its reservation on another node is released
-        self.node_version[node_index] += 1
-        self.pods_version[node_index] += 1
+        if pod.uid in self.nominated_node:
+            nom = self._drop_nomination(pod)
+            if nom is not None and nom != node_index:
+                self._freed(nom)  # its reservation on another node is released
         self._ns_changed(pod.namespace)
         log = self.ns_log.get(pod.namespace)
         if log is not None:
             log.append((node_index, pod, 1))
-        self.version += 1
 
     def bind_all(self, placed: list[tuple[Pod, int]]) -> None:
         """Bind many pods at once (the input's running pods): the same state as :meth:`bind` one by
@@ -241,26 +249,7 @@ class ClusterState:
         self.version += m
         self.pods_version += per_node
         for pod, i in placed:
-            self.pods_on[i][pod.uid] = pod
-            self.where[pod.uid] = i
-            ns = self.ns_pods.get(pod.namespace)
-            if ns is None:
-                ns = self.ns_pods[pod.namespace] = {}
-            ns[pod.uid] = pod
-            if pod.spec.pod_anti_affinity_required:
-                self.anti_affinity_set[pod.uid] = pod
-                if self.wide_anti(pod):
-                    self.wide_anti_affinity += 1
-            if _has_affinity(pod):
-                self.affinity_set[pod.uid] = pod
-            if pod.uid in self.nominated_node:
-                nom = self._drop_nomination(pod)
-                if nom is not None and nom != i:
-                    self._freed(nom)
-            self._ns_changed(pod.namespace)
-            log = self.ns_log.get(pod.namespace)
-            if log is not None:
-                log.append((i, pod, 1))
+            self._placed(pod, i)
 
     def remove(self, pod: Pod) -> int:
         node_index = self.where.pop(pod.uid)
