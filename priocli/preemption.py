@@ -355,12 +355,7 @@ class Preemptor:
 
     def _could_help(self, pod: Pod, nodes: np.ndarray) -> np.ndarray:
         state = self.state
-        req = state.requested[nodes]
-        cnt = state.npods[nodes]
-        load = state.nominated_load(pod)
-        if load is not None:
-            req = req + load[0][nodes]
-            cnt = cnt + load[1][nodes]
+        req, cnt = state.requested_with_nominated(pod, nodes)
         pairs = state.vec_pairs(pod)
         alloc = state.alloc[nodes]
         apods = state.alloc_pods[nodes]
@@ -424,12 +419,7 @@ class Preemptor:
         lower_req = state.level_requested[:k][:, nodes, :]
         cum_req = np.cumsum(lower_req, axis=0) if k > 1 else lower_req  # (k, n, R)
         cum_cnt = np.cumsum(state.level_npods[:k][:, nodes], axis=0)
-        base_req = state.requested[nodes]
-        base_cnt = state.npods[nodes]
-        load = state.nominated_load(pod)
-        if load is not None:  # pass 1 of the two-pass filter: nominated pods of >= priority count
-            base_req = base_req + load[0][nodes]
-            base_cnt = base_cnt + load[1][nodes]
+        base_req, base_cnt = state.requested_with_nominated(pod, nodes)
         pairs = state.vec_pairs(pod)
         alloc = state.alloc[nodes]
         alloc_pods = state.alloc_pods[nodes]
@@ -605,12 +595,7 @@ class Preemptor:
         whose largest request per resource is ``largest``: what the pod lacks (two-pass filter
         base, as the dry run) divided by it, rounded up; at least 1, and the missing pod slots."""
         state = self.state
-        base_req = state.requested[nodes]
-        base_cnt = state.npods[nodes]
-        load = state.nominated_load(pod)
-        if load is not None:
-            base_req = base_req + load[0][nodes]
-            base_cnt = base_cnt + load[1][nodes]
+        base_req, base_cnt = state.requested_with_nominated(pod, nodes)
         lb = np.maximum(1, base_cnt + 1 - state.alloc_pods[nodes])
         for col, amount in state.vec_pairs(pod):
             lack = amount - (state.alloc[nodes, col] - base_req[:, col])

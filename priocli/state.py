@@ -356,6 +356,17 @@ class ClusterState:
         cnt[own] -= 1
         return (req, cnt) if cnt.any() else None
 
+    def requested_with_nominated(self, pod: Pod, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Requests and pod counts on ``nodes`` with the pods nominated there of >= the pod's
+        priority added (pass 1 of the two-pass filter; the pod's own nomination excepted)."""
+        req = self.requested[nodes]
+        cnt = self.npods[nodes]
+        load = self.nominated_load(pod)
+        if load is not None:
+            req = req + load[0][nodes]
+            cnt = cnt + load[1][nodes]
+        return req, cnt
+
     def _update_nominated_load(self, pod: Pod, node_index: int, delta: int) -> None:
         """Keep the cached :meth:`nominated_load` sums current as a nomination comes or goes."""
         for threshold in list(self._nominated_load):
