@@ -462,3 +462,16 @@ def test_admitted_fields_hold_everything_parse_pod_spec_reads() -> None:
     volumes = {p.split(".")[2].removesuffix("[]") for p in read if p.startswith("spec.volumes[].")}
     assert {"hostNetwork", "containers", "volumes", "resourceClaims", "affinity"} <= top and "ports" in containers
     assert volumes <= {"name", *parse.UNMODELED_VOLUMES}
+
+
+def test_statefulset_pods_each_with_its_own_name_label() -> None:
+    pods = [_pod(f"db-{i}") for i in range(4)]
+    for i, p in enumerate(pods):
+        p["metadata"]["labels"] = {"app": "db", "statefulset.kubernetes.io/pod-name": f"db-{i}"}
+    pods[2]["metadata"]["labels"]["apps.kubernetes.io/pod-index"] = 2  # not a string: refused
+    assert "label value must be a string" in assert_same([CLASS, NODE, *pods])
+    del pods[2]["metadata"]["labels"]["apps.kubernetes.io/pod-index"]
+    assert_same([CLASS, NODE, *pods])
+    c = build_cluster(_docs([CLASS, NODE, *pods]))
+    assert [p.labels["statefulset.kubernetes.io/pod-name"] for p in c.pods] == [f"db-{i}" for i in range(4)]
+    assert len({id(p.spec) for p in c.pods}) == 1

@@ -1078,10 +1078,10 @@ class _Shape:
     """What the pods made from one template share, admitted once.
 
     A shape is the pod's namespace, whether it was admitted already (bound, a uid or a phase:
-    see :func:`parse_pod`), its raw labels and ownerReferences, and what admission reads of its
-    spec (:func:`admitted_fields`). Pods of one shape get the same labels dict, PodSpecInfo,
-    priority and owner objects; only their own fields (name, nodeName, phase, times, conditions,
-    ...) are read per pod.
+    see :func:`parse_pod`), its raw ownerReferences and what admission reads of its spec
+    (:func:`admitted_fields`). Pods of one shape get the same PodSpecInfo, priority and owner
+    objects, and the same labels dict when their labels are the first pod's; only their own
+    fields (name, labels, nodeName, phase, times, conditions, ...) are read per pod.
 
     A DaemonSet's pods differ in one more field: the node their required node affinity pins them
     to (``matchFields: [{key: metadata.name, operator: In, values: [NODE]}]``). They match the
@@ -1116,19 +1116,16 @@ class _Shape:
         self.aff_slot: list[Any] = []
         self.key_prefix = self.key_suffix = b""
 
-    def match(self, ns: str, admitted: bool, labels_raw: Any, owners_raw: Any, spec: dict[str, Any]) -> PodSpecInfo | None:
+    def match(self, ns: str, admitted: bool, owners_raw: Any, spec: dict[str, Any]) -> PodSpecInfo | None:
         """The pod's PodSpecInfo if its shape fields equal this shape's, value for value and type
         for type (or it is a variant pinned to another node), else None.
 
         ``==`` compares strings, None, lists and dicts by type already; the int, float and bool
-        leaves (1 == 1.0 == True) are checked by type at the paths this shape has them. Label
-        order is compared too (a pod's labels keep their order); the order of other keys does
-        not change what is admitted (specs are cached by their canonical JSON). The whole spec is
-        compared first: pods of one template mostly have identical specs.
+        leaves (1 == 1.0 == True) are checked by type at the paths this shape has them. The order
+        of keys does not change what is admitted (specs are cached by their canonical JSON). The
+        whole spec is compared first: pods of one template mostly have identical specs.
         """
-        if (ns != self.ns or admitted is not self.admitted or labels_raw != self.labels_raw
-                or owners_raw != self.owners_raw
-                or (self.label_keys is not None and list(labels_raw) != self.label_keys)):
+        if ns != self.ns or admitted is not self.admitted or owners_raw != self.owners_raw:
             return None
         probe = self.probe
         if "nodeName" in probe and "nodeName" in spec:
@@ -1158,6 +1155,13 @@ class _Shape:
             if type(v) is not t:
                 return None
         return self.info if pinned is None else self._pinned_info(pinned)
+
+    def labels_of(self, labels_raw: Any) -> dict[str, str]:
+        """The pod's labels: this shape's dict when they are the same (in the same order), else
+        their own (:class:`_Slow` if they are not plain strings)."""
+        if labels_raw == self.labels_raw and (self.label_keys is None or list(labels_raw) == self.label_keys):
+            return self.labels
+        return _plain_labels(labels_raw)  # a StatefulSet's pods: each its own pod-name label
 
     def _pinned(self, fields: dict[str, Any]) -> str | None:
         """The node a variant of this shape is pinned to (``fields`` are the admitted fields of its
@@ -1468,7 +1472,7 @@ def admit_pods(docs: Iterable[Document], admission: Admission,
                 labels_raw = meta.get("labels")
                 owners_raw = meta.get("ownerReferences")
                 shape = last
-                info = None if shape is None else shape.match(ns, admitted, labels_raw, owners_raw, spec)
+                info = None if shape is None else shape.match(ns, admitted, owners_raw, spec)
                 if info is None:
                     shape = _find_shape(shapes, priorities, spec_cache, admission, ns, admitted, labels_raw,
                                         owners_raw, spec)
@@ -1477,6 +1481,7 @@ def admit_pods(docs: Iterable[Document], admission: Admission,
                         info = shape.info
                 if info is not None and shape is not None:
                     try:
+                        labels = shape.labels_of(labels_raw)
                         conditions = status.get("conditions")
                         ready, target = (False, False) if conditions is None else _conditions(conditions)
                         start = status.get("startTime")
@@ -1500,7 +1505,7 @@ def admit_pods(docs: Iterable[Document], admission: Admission,
                     except (_Slow, ValueError):
                         pass
                     else:
-                        pod = Pod(uid, ns, name, shape.labels, info, shape.priority, shape.class_name,
+                        pod = Pod(uid, ns, name, labels, info, shape.priority, shape.class_name,
                                   shape.policy, phase, node_name, nominated, start, terminating, target, ready,
                                   shape.owner, source)
         if pod is None:
@@ -1520,14 +1525,14 @@ def _find_shape(shapes: dict[tuple[bytes, bytes], _Shape], priorities: dict[tupl
     try:
         # Without a datetime or a subclass (refused here) this is also _spec_info's key.
         spec_key = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | _SHAPE_DUMPS)
-        key = (orjson.dumps((ns, admitted, labels_raw, owners_raw), option=_SHAPE_DUMPS), spec_key)
+        key = (orjson.dumps((ns, admitted, owners_raw), option=_SHAPE_DUMPS), spec_key)
     except (TypeError, orjson.JSONEncodeError):
         return None
     shape = shapes.get(key)
     if shape is not None:
         return shape
     try:
-        labels = _plain_labels(labels_raw)
+        labels = _plain_labels(labels_raw)  # (the shape's: its first pod's)
         info = _cached_spec_info(_NO_CTX, spec, fields, spec_key, spec_cache)
         pkey = (spec.get("priorityClassName"), spec.get("priority"), spec.get("preemptionPolicy"), admitted)
         for v, t in zip(pkey, (str, int, str), strict=False):
