@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import scenarios
+from test_bad_inputs import RICH
 
 import priocli.load.cluster as cluster_mod
 from priocli.errors import InputError
@@ -30,78 +31,14 @@ CLASS = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadat
 NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a", "labels": {"zone": "a"}},
         "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"}}}
 
-# A pod that uses every field parse_pod reads (the pod of tests/test_bad_inputs.py RICH).
-POD = yaml.safe_load("""
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-  namespace: default
-  uid: "1234"
-  labels: {app: web, tier: front}
-  ownerReferences:
-  - {apiVersion: v1, kind: Other, name: o, controller: false}
-  - {apiVersion: apps/v1, kind: ReplicaSet, name: rs, uid: u, controller: true, blockOwnerDeletion: true}
-  creationTimestamp: "2024-01-01T00:00:00Z"
-spec:
-  nodeName: node-a
-  priorityClassName: high
-  priority: 1000
-  preemptionPolicy: PreemptLowerPriority
-  schedulerName: default-scheduler
-  hostNetwork: false
-  containers:
-  - name: app
-    image: nginx
-    ports: [{containerPort: 80, hostPort: 8080, protocol: TCP, hostIP: 0.0.0.0}]
-    resources:
-      requests: {cpu: 100m, memory: 64Mi}
-      limits: {cpu: 200m, memory: 128Mi}
-  initContainers:
-  - name: init
-    restartPolicy: Always
-    resources: {requests: {cpu: 50m}}
-  overhead: {cpu: 10m}
-  tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule, tolerationSeconds: 10}]
-  nodeSelector: {zone: a}
-  affinity:
-    nodeAffinity:
-      requiredDuringSchedulingIgnoredDuringExecution:
-        nodeSelectorTerms:
-        - matchExpressions: [{key: zone, operator: In, values: [a]}]
-          matchFields: [{key: metadata.name, operator: In, values: [node-a]}]
-      preferredDuringSchedulingIgnoredDuringExecution:
-      - weight: 10
-        preference: {matchExpressions: [{key: zone, operator: Exists}]}
-    podAffinity:
-      requiredDuringSchedulingIgnoredDuringExecution:
-      - topologyKey: zone
-        labelSelector: {matchLabels: {app: web}}
-        namespaces: [default]
-        namespaceSelector: {matchLabels: {team: a}}
-    podAntiAffinity:
-      preferredDuringSchedulingIgnoredDuringExecution:
-      - weight: 5
-        podAffinityTerm: {topologyKey: zone, labelSelector: {matchLabels: {app: db}}}
-  topologySpreadConstraints:
-  - maxSkew: 1
-    topologyKey: zone
-    whenUnsatisfiable: DoNotSchedule
-    labelSelector: {matchLabels: {app: web}}
-    minDomains: 1
-    nodeAffinityPolicy: Honor
-    nodeTaintsPolicy: Ignore
-    matchLabelKeys: [app]
-  schedulingGates: []
-  volumes: [{name: v, persistentVolumeClaim: {claimName: c}}]
-status:
-  phase: Running
-  startTime: "2024-01-01T00:00:00Z"
-  nominatedNodeName: node-a
-  conditions:
-  - {type: Ready, status: "True"}
-  - {type: DisruptionTarget, status: "True", reason: PreemptionByScheduler}
-""")
+# A pod that uses every field parse_pod reads: the pod of tests/test_bad_inputs.py RICH, with a
+# second owner reference, another label and the scheduler's DisruptionTarget condition.
+POD = copy.deepcopy(next(d for d in yaml.safe_load_all(RICH) if d["kind"] == "Pod"))
+POD["metadata"].update(uid="1234", labels={"app": "web", "tier": "front"}, ownerReferences=[
+    {"apiVersion": "v1", "kind": "Other", "name": "o", "controller": False},
+    {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "u", "controller": True,
+     "blockOwnerDeletion": True}])
+POD["status"]["conditions"].append({"type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler"})
 
 
 def _docs(objs: list[dict[str, Any]]) -> list[Document]:

@@ -934,6 +934,19 @@ class Admission:
         gd = min(defaults, key=lambda c: (c.value, c.name)) if defaults else None
         return cls(classes, gd)
 
+    def class_for(self, cls_name: str) -> tuple[PriorityClass | None, str]:
+        """The class a pod's priorityClassName names (None when there is no such class), or the
+        globalDefault class when it names none; and the class name the pod then carries."""
+        if cls_name:
+            return self.classes.get(cls_name), cls_name
+        pc = self.global_default
+        return pc, (pc.name if pc else "")
+
+
+def _computed(pc: PriorityClass | None) -> tuple[int, str]:
+    """The priority and preemption policy admission computes from the class (none: 0, PreemptLowerPriority)."""
+    return (pc.value, pc.preemption_policy) if pc else (0, PREEMPT_LOWER)
+
 
 @dataclass(slots=True)
 class PodParse:
@@ -993,23 +1006,17 @@ def parse_pod(obj: Mapping[str, Any], source: Source | None, uid: int, admission
     given_pp = _str(ctx, spec.get("preemptionPolicy"), "spec.preemptionPolicy")
     if given_pp and given_pp not in (PREEMPT_LOWER, NEVER):
         raise ctx.error("spec.preemptionPolicy", f"invalid value {given_pp!r} (PreemptLowerPriority or Never)")
-    pc: PriorityClass | None
-    if cls_name:
-        pc = admission.classes.get(cls_name)
-        if pc is None:
-            if admitted and given_prio is not None:
-                warnings.append(Warning_("MissingPriorityClass",
-                                         f"admitted pod references PriorityClass {cls_name!r} which is not in the input; "
-                                         f"keeping its admitted priority {given_prio}", f"Pod {ns}/{name}"))
-                pc = PriorityClass(cls_name, given_prio, given_pp or PREEMPT_LOWER)
-            else:
-                raise ctx.error("spec.priorityClassName",
-                                f'pods "{name}" is forbidden: no PriorityClass with name {cls_name} was found')
-    else:
-        pc = admission.global_default
-        cls_name = pc.name if pc else ""
-    computed = pc.value if pc else 0
-    computed_pp = pc.preemption_policy if pc else PREEMPT_LOWER
+    pc, cls_name = admission.class_for(cls_name)
+    if pc is None and cls_name:
+        if admitted and given_prio is not None:
+            warnings.append(Warning_("MissingPriorityClass",
+                                     f"admitted pod references PriorityClass {cls_name!r} which is not in the input; "
+                                     f"keeping its admitted priority {given_prio}", f"Pod {ns}/{name}"))
+            pc = PriorityClass(cls_name, given_prio, given_pp or PREEMPT_LOWER)
+        else:
+            raise ctx.error("spec.priorityClassName",
+                            f'pods "{name}" is forbidden: no PriorityClass with name {cls_name} was found')
+    computed, computed_pp = _computed(pc)
     if admitted and given_prio is not None:
         # Priority is fixed at admission: an admitted pod keeps the value it was admitted with.
         priority = given_prio
@@ -1404,16 +1411,10 @@ def _plain_priority(admission: Admission, cls: Any, prio: Any, pp: Any, admitted
     given_pp = pp or ""
     if given_pp and given_pp not in (PREEMPT_LOWER, NEVER):
         raise _Slow
-    pc: PriorityClass | None
-    if cls_name:
-        pc = admission.classes.get(cls_name)
-        if pc is None:
-            raise _Slow
-    else:
-        pc = admission.global_default
-        cls_name = pc.name if pc else ""
-    computed = pc.value if pc else 0
-    computed_pp = pc.preemption_policy if pc else PREEMPT_LOWER
+    pc, cls_name = admission.class_for(cls_name)
+    if pc is None and cls_name:
+        raise _Slow
+    computed, computed_pp = _computed(pc)
     if admitted and prio is not None:
         if prio != computed and pc is not None and cls:
             raise _Slow
