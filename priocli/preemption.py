@@ -221,6 +221,7 @@ class Preemptor:
             self._pdbs_by_ns.setdefault(pdb.namespace, []).append(i)
         self._pdb_cache: dict[int, tuple[int, ...]] = {}
         self._pdb_by_labels: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, ...]] = {}
+        self._pdb_by_labels_id: dict[tuple[str, int], tuple[dict[str, str], tuple[int, ...], bool]] = {}
         # Per namespace: PDB indices by one (key, value) of their matchLabels, and those without any.
         self._pdb_index: dict[str, tuple[dict[tuple[str, str], list[int]], list[int]]] = {}
         for ns, indices in self._pdbs_by_ns.items():
@@ -244,23 +245,35 @@ class Preemptor:
 
     def matching_pdbs(self, pod: Pod) -> tuple[int, ...]:
         """Indices of the PDBs preemption counts for ``pod`` (labels and PDBs are fixed during a pass)."""
+        labels = pod.labels
+        if not labels:
+            return ()
+        # Pods of one template share namespace and labels (often the very dict): the selectors are
+        # matched once per label set. The dict is held by the cache, so its id stays its own.
+        hit = self._pdb_by_labels_id.get((pod.namespace, id(labels)))
+        if hit is None or hit[0] is not labels:
+            hit = self._labels_match(pod)
+        if not hit[2]:
+            return hit[1]
         m = self._pdb_cache.get(pod.uid)
-        if m is None:
-            in_ns = self._pdbs_by_ns.get(pod.namespace, ())
-            if not in_ns or not pod.labels:
-                m = ()
-            else:
-                # Pods of one template share namespace and labels: match the selectors once per label set.
-                key = (pod.namespace, tuple(pod.labels.items()))
-                sel = self._pdb_by_labels.get(key)
-                if sel is None:
-                    # Only PDBs sharing one of the pod's labels in matchLabels (or without matchLabels)
-                    # can select it: look those up instead of trying every PDB of the namespace.
-                    sel = tuple(i for i, pdb in self._may_select(pod) if pdb.selects(pod))
-                    self._pdb_by_labels[key] = sel
-                m = tuple(i for i in sel if pod.name not in self.pdbs[i].disrupted_pods) if sel else ()
-            self._pdb_cache[pod.uid] = m
+        if m is None:  # a budget lists disrupted pods by name: those it no longer counts
+            m = self._pdb_cache[pod.uid] = tuple(i for i in hit[1] if pod.name not in self.pdbs[i].disrupted_pods)
         return m
+
+    def _labels_match(self, pod: Pod) -> tuple[dict[str, str], tuple[int, ...], bool]:
+        """The PDBs selecting the pod's namespace and labels, and whether one lists disrupted pods."""
+        sel: tuple[int, ...] = ()
+        if pod.namespace in self._pdbs_by_ns:
+            key = (pod.namespace, tuple(pod.labels.items()))
+            found = self._pdb_by_labels.get(key)
+            if found is None:
+                # Only PDBs sharing one of the pod's labels in matchLabels (or without matchLabels)
+                # can select it: look those up, not every PDB of the namespace.
+                found = self._pdb_by_labels[key] = tuple(i for i, pdb in self._may_select(pod) if pdb.selects(pod))
+            sel = found
+        hit = (pod.labels, sel, any(self.pdbs[i].disrupted_pods for i in sel))
+        self._pdb_by_labels_id[(pod.namespace, id(pod.labels))] = hit
+        return hit
 
     def pdbs_that_may_cover(self, pod: Pod) -> list[PodDisruptionBudget]:
         """The PDBs of the pod's namespace that can select it: those whose first matchLabels pair
@@ -503,12 +516,22 @@ class Preemptor:
         need_exact = pdb | (diag.codes[cand] == NO_STATUS)
         rep = self._reprieved(pod)
         exact = cand[need_exact]
+        plain = cand[~need_exact]
+        lazy = exact[:0]  # exact nodes left to _reprieve_tied, which may never need their loop
+        if plain.size and exact.size:
+            # A winner exists (plain nodes are candidates without PDB violations). Any node's first
+            # victim is at or above its prescreen level (had every victim been below it, removing
+            # all pods below it would have fitted). So a node whose level is above the best plain
+            # node's cannot win on criterion 2 (nor on 1) and needs no reprieve loop; one at that
+            # level can at best tie with the plain nodes there and waits with them.
+            m = pre.top[plain].min()
+            lazy = exact[pre.top[exact] == m]
+            exact = exact[pre.top[exact] < m]
         self._reprieve_nodes(pod, exact, rep)
         is_cand = rep.is_cand[exact]
         for i in exact[~is_cand].tolist():
             statuses.add(i, self._candidate(pod, i))  # type: ignore[arg-type]
         exact = exact[is_cand]
-        plain = cand[~need_exact]
         if plain.size == 0 and exact.size == 0:
             return []
         # Criterion 1 (fewest PDB violations): plain nodes have none.
@@ -519,7 +542,10 @@ class Preemptor:
         # Criterion 2 (lowest priority of the first victim).
         tops = np.concatenate([rep.top[exact], pre.top[plain]])
         best2 = int(tops.min())
-        tied = self._reprieve_tied(pod, exact[rep.top[exact] == best2], plain[pre.top[plain] == best2], best2, rep)
+        waiting = plain[pre.top[plain] == best2]
+        if lazy.size and int(pre.top[lazy[0]]) == best2:
+            waiting = np.concatenate([lazy, waiting])
+        tied = self._reprieve_tied(pod, exact[rep.top[exact] == best2], waiting, best2, rep)
         # Criteria 3, 4, 5, then node name order.
         for figures, pick in ((rep.sum, np.min), (rep.count, np.min), (rep.latest, np.max)):
             if tied.size == 1:
@@ -531,37 +557,41 @@ class Preemptor:
         assert isinstance(winner, Candidate)
         return [winner]
 
-    def _reprieve_tied(self, pod: Pod, exact: np.ndarray, plain: np.ndarray, best2: int, rep: _Reprieved
+    def _reprieve_tied(self, pod: Pod, exact: np.ndarray, waiting: np.ndarray, best2: int, rep: _Reprieved
                        ) -> np.ndarray:
-        """Run the reprieve loop on the nodes tied after criteria 1 and 2 (``exact`` ones already have
-        it) that can still win; returns those nodes.
+        """Run the reprieve loop on the nodes tied after criteria 1 and 2 that can still win; returns
+        the tied candidates reprieved: ``exact`` (their loop already run) and those of ``waiting``.
 
-        Every tied candidate's first victim has priority ``best2``. On a plain node every victim is
-        at or below that level, so criterion 5 (the earliest start of its highest-priority
-        victims) is at most ``ub``, the latest start of the node's pods at ``best2``
-        (``state.level_latest``). When ``best2`` is the lowest priority of all, a plain node's
-        victims all have that priority, so its criterion-3 sum is (victims) * (best2 + 2^31), and
-        it needs at least ``lb`` victims, from the largest request at that level
-        (``state.level_maxreq``) against what the pod lacks; otherwise ``lb`` is 1 and only the
-        one-victim argument is used (a one-victim node beats any node with more on criterion 3,
-        or on 4 when the sums are equal). Plain nodes are reprieved a chunk at a time in order
-        of (lb, -ub, name) and the rest are left out once none of them can tie or beat the best.
+        ``waiting`` holds plain nodes whose first victim has priority ``best2`` and nodes with
+        PDB-counted pods whose prescreen level is ``best2`` (after their loop they tie only without
+        PDB violations and with their first victim at ``best2``: filtered here). Every tied
+        candidate's victims are at or below ``best2``, so criterion 5 (the earliest start of its
+        highest-priority victims) is at most ``ub``, the latest start of the node's pods at
+        ``best2`` (``state.level_latest``). A node needs at least ``lb`` victims, from what the pod
+        lacks against the largest request at ``best2`` (one victim is there) and at the levels up
+        to it (the others; ``state.level_maxreq``); one of them is at ``best2`` and the others at
+        the lowest priority or above, which bounds its
+        criterion-3 sum from below (``sum_lb``). Waiting nodes are reprieved a chunk at a time in
+        order of (sum_lb, lb, -ub, name) and the rest are left out once none of them can tie or
+        beat the best on criteria 3, 4 and 5.
         """
         state = self.state
-        self._reprieve_nodes(pod, exact, rep)
-        if plain.size <= TIED_CHUNK:
-            self._reprieve_nodes(pod, plain, rep)
-            assert rep.is_cand[plain].all()
-            return np.concatenate([exact, plain])
+
+        def tied(nodes: np.ndarray) -> np.ndarray:
+            return nodes[rep.is_cand[nodes] & (rep.viol[nodes] == 0) & (rep.top[nodes] == best2)]
+
+        if waiting.size <= TIED_CHUNK:
+            self._reprieve_nodes(pod, waiting, rep)
+            return np.concatenate([exact, tied(waiting)])
         level = state.level_index[best2]
-        ub = state.level_latest[level, plain]
-        lowest = level == 0
-        lb = np.ones(plain.size, dtype=np.int64)
-        if lowest:
-            lb = self._victims_needed(pod, plain, state.level_maxreq[0, plain])
-        order = np.lexsort((self.sched.name_rank[plain], -ub, lb))
-        plain, ub, lb = plain[order], ub[order], lb[order]
+        ub = state.level_latest[level, waiting]
+        first = state.level_maxreq[level, waiting]
+        others = first if level == 0 else state.level_maxreq[:level + 1, waiting].max(axis=0)
+        lb = self._victims_needed(pod, waiting, first, others)
         unit = best2 + MAX_INT32_PLUS_1
+        sum_lb = unit + (lb - 1) * (state.levels[0] + MAX_INT32_PLUS_1)
+        order = np.lexsort((self.sched.name_rank[waiting], -ub, lb, sum_lb))
+        waiting, ub, lb, sum_lb = waiting[order], ub[order], lb[order], sum_lb[order]
         # the best so far: (sum, count, -latest), smallest wins (name order is left to the caller)
         best: tuple[int, int, float] | None = None
         if exact.size:
@@ -569,39 +599,43 @@ class Preemptor:
             i = int(exact[k])
             best = (int(rep.sum[i]), int(rep.count[i]), -float(rep.latest[i]))
         done = 0
-        while done < plain.size:
+        found = [exact]
+        while done < waiting.size:
             if best is not None:
                 b_sum, b_count, b_neg_latest = best
-                n_lb, n_ub = int(lb[done]), float(ub[done])
-                if lowest:
-                    if n_lb * unit > b_sum or (n_lb * unit == b_sum and (
-                            n_lb > b_count or (n_lb == b_count and n_ub < -b_neg_latest))):
-                        break
-                elif b_count == 1 and b_sum == unit and n_ub < -b_neg_latest:
+                # This node's sum is at least n_sum and its count at least n_lb; with both as the
+                # best's, criterion 5 needs a latest start above ub. The nodes after it have a
+                # larger (sum_lb, lb), or the same and a smaller ub.
+                n_lb, n_sum, n_ub = int(lb[done]), int(sum_lb[done]), float(ub[done])
+                if n_sum > b_sum or (n_sum == b_sum and (
+                        n_lb > b_count or (n_lb == b_count and n_ub < -b_neg_latest))):
                     break
-            part = plain[done:done + TIED_CHUNK]
+            part = waiting[done:done + TIED_CHUNK]
+            done += part.size
             self._reprieve_nodes(pod, part, rep)
-            assert rep.is_cand[part].all()
+            part = tied(part)
+            if not part.size:
+                continue
+            found.append(part)
             k = int(np.lexsort((-rep.latest[part], rep.count[part], rep.sum[part]))[0])
             i = int(part[k])
             cand = (int(rep.sum[i]), int(rep.count[i]), -float(rep.latest[i]))
             if best is None or cand < best:
                 best = cand
-            done += part.size
-        return np.concatenate([exact, plain[:done]])
+        return np.concatenate(found)
 
-    def _victims_needed(self, pod: Pod, nodes: np.ndarray, largest: np.ndarray) -> np.ndarray:
-        """A lower bound on the victims each node needs when they all come from one priority level
-        whose largest request per resource is ``largest``: what the pod lacks (two-pass filter
-        base, as the dry run) divided by it, rounded up; at least 1, and the missing pod slots."""
+    def _victims_needed(self, pod: Pod, nodes: np.ndarray, first: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """A lower bound on the victims each node needs when one of them frees at most ``first`` and
+        each other at most ``others`` per resource: 1 + what the pod still lacks (two-pass filter
+        base, as the dry run) after the first, divided by ``others`` and rounded up; at least the
+        missing pod slots."""
         state = self.state
         base_req, base_cnt = state.requested_with_nominated(pod, nodes)
         lb = np.maximum(1, base_cnt + 1 - state.alloc_pods[nodes])
         for col, amount in state.vec_pairs(pod):
-            lack = amount - (state.alloc[nodes, col] - base_req[:, col])
-            big = largest[:, col]
-            need = np.where((lack > 0) & (big > 0), (lack + np.maximum(big, 1) - 1) // np.maximum(big, 1), 1)
-            lb = np.maximum(lb, need)
+            rest = amount - (state.alloc[nodes, col] - base_req[:, col]) - first[:, col]
+            big = np.maximum(others[:, col], 1)
+            lb = np.maximum(lb, np.where(rest > 0, 1 + (rest + big - 1) // big, 1))
         return lb
 
     def _has_violating(self, nodes: np.ndarray, priority: int) -> np.ndarray:

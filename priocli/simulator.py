@@ -153,9 +153,7 @@ class _Pass:
         placed: list[tuple[Pod, int]] = []
         nominations: list[tuple[Pod, int]] = []
         for pod in self.pods:
-            if pod.node_name:
-                out = PodOutcome(pod, "running", "running", node=pod.node_name)
-                self.entries[pod.uid] = _Entry(pod, out)
+            if pod.node_name:  # running: its entry is made if it is evicted (_evict)
                 if pod.terminal:
                     continue  # Succeeded/Failed: invisible to the scheduler, consumes nothing
                 idx = state.node_index.get(pod.node_name)
@@ -296,7 +294,12 @@ class _Pass:
                     break  # a higher priority may be active again
         self._materialize_stale()
         outcomes = []
-        for e in self.entries.values():
+        entries = self.entries
+        for pod in self.pods:
+            e = entries.get(pod.uid)
+            if e is None:  # bound in the input and never evicted
+                outcomes.append(PodOutcome(pod, "running", "running", node=pod.node_name))
+                continue
             o = e.outcome
             if o.status == "pending":
                 nn = self.state.nominated_node.get(e.pod.uid)
@@ -538,7 +541,10 @@ class _Pass:
 
     def _evict(self, victim: Pod, node: int, preemptor: Pod) -> None:
         self.state.remove(victim)
-        e = self.entries[victim.uid]
+        e = self.entries.get(victim.uid)
+        if e is None:  # a pod bound in the input: its entry is made now
+            e = self.entries[victim.uid] = _Entry(victim, PodOutcome(victim, "running", "running",
+                                                                     node=victim.node_name))
         o = e.outcome
         o.status, o.node, o.preempted_by, o.message = "evicted", self.state.nodes[node].name, preemptor.key, None
         violated = []

@@ -220,36 +220,65 @@ class ClusterState:
 
     def bind_all(self, placed: list[tuple[Pod, int]]) -> None:
         """Bind many pods at once (the input's running pods): the same state as :meth:`bind` one by
-        one, with the per-node totals summed in bulk."""
+        one, with the per-node totals summed in bulk (requests looked up once per pod spec)."""
         if not placed:
             return
         for pod, _ in placed:
             self._level(pod)  # every priority has its level before the arrays are indexed
         m = len(placed)
+        level_index, bound_start = self.level_index, self.bound_start
+        rows: dict[int, int] = {}
+        specs: list[Pod] = []  # one pod per spec, in first-seen order
+        row_of = np.empty(m, dtype=np.int64)
+        lvs = np.empty(m, dtype=np.int64)
+        starts = np.empty(m, dtype=np.float64)
+        for k, (p, _) in enumerate(placed):
+            r = rows.get(id(p.spec))
+            if r is None:
+                r = rows[id(p.spec)] = len(specs)
+                specs.append(p)
+            row_of[k] = r
+            lvs[k] = level_index[p.priority]
+            t = bound_start.get(p.uid, p.start_time)
+            starts[k] = math.inf if t is None else t
         idx = np.fromiter((i for _, i in placed), dtype=np.int64, count=m)
-        lvs = np.fromiter((self.level_index[p.priority] for p, _ in placed), dtype=np.int64, count=m)
-        vecs = np.stack([self.vec(p) for p, _ in placed]) if self.resources else np.zeros((m, 0), dtype=np.int64)
+        table = np.stack([self.vec(p) for p in specs]) if self.resources else np.zeros((len(specs), 0), np.int64)
+        vecs = table[row_of]
         n = len(self.nodes)
         np.add.at(self.requested, idx, vecs)
         np.add.at(self.level_requested, (lvs, idx), vecs)
         np.add.at(self.level_npods, (lvs, idx), 1)
-        starts = np.fromiter((self.start_key(p) for p, _ in placed), dtype=np.float64, count=m)
         np.maximum.at(self.level_latest, (lvs, idx), starts)
         np.maximum.at(self.level_maxreq, (lvs, idx), vecs)
         if self.flag is not None:
             flagged = np.fromiter((self.flag(p) for p, _ in placed), dtype=bool, count=m)
             np.add.at(self.level_flagged, (lvs[flagged], idx[flagged]), 1)
-        np.add.at(self.nonzero[:, 0], idx, np.fromiter((p.spec.nonzero_cpu for p, _ in placed), dtype=np.int64,
-                                                       count=m))
-        np.add.at(self.nonzero[:, 1], idx, np.fromiter((p.spec.nonzero_mem for p, _ in placed), dtype=np.int64,
-                                                       count=m))
+        nonzero = np.array([(p.spec.nonzero_cpu, p.spec.nonzero_mem) for p in specs], dtype=np.int64)
+        np.add.at(self.nonzero, idx, nonzero[row_of])
         per_node = np.bincount(idx, minlength=n)
         self.npods += per_node
         self.node_version += per_node
         self.version += m
         self.pods_version += per_node
+        # _placed, in bulk: the same bookkeeping, per-pod work only where a pod needs it.
+        pods_on, where, ns_pods, nominated = self.pods_on, self.where, self.ns_pods, self.nominated_node
+        per_ns: dict[str, int] = {}
+        special = [p for p in specs if p.spec.pod_anti_affinity_required or _has_affinity(p)]
+        special_specs = {id(p.spec) for p in special}
         for pod, i in placed:
-            self._placed(pod, i)
+            uid = pod.uid
+            if uid in nominated or id(pod.spec) in special_specs or pod.namespace in self.ns_log:
+                self._placed(pod, i)
+                continue
+            pods_on[i][uid] = pod
+            where[uid] = i
+            ns = ns_pods.get(pod.namespace)
+            if ns is None:
+                ns = ns_pods[pod.namespace] = {}
+            ns[uid] = pod
+            per_ns[pod.namespace] = per_ns.get(pod.namespace, 0) + 1
+        for namespace, count in per_ns.items():
+            self.ns_version[namespace] = self.ns_version.get(namespace, 0) + count
 
     def remove(self, pod: Pod) -> int:
         node_index = self.where.pop(pod.uid)
