@@ -148,7 +148,8 @@ class DryRunStatuses:
 NO_LOWER, NO_FIT, FITS = 0, 1, 2  # _Prescreen.kind
 MIN_CANDIDATE_NODES_PERCENTAGE = 10  # DefaultPreemptionArgs defaults
 MIN_CANDIDATE_NODES_ABSOLUTE = 100
-TIED_CHUNK = 32  # nodes reprieved at a time while looking for the winner among tied candidates
+TIED_CHUNK = 32  # up to this many tied nodes are reprieved without bounds
+TIED_STEP = 8  # else, nodes reprieved at a time while looking for the winner among tied candidates
 
 
 class _Prescreen:
@@ -237,7 +238,7 @@ class Preemptor:
         self._reprieve_cache: dict[tuple, _Reprieved] = {}
         self._prescreen_cache: dict[tuple, _Prescreen] = {}
         self._victim_orders: dict[tuple[int, int], _VictimOrder] = {}
-        self._pod_info: dict[int, tuple[Pod, tuple[int, ...], int, float, tuple[int, ...]]] = {}
+        self._pod_info: dict[int, tuple[Pod, bool, tuple[int, ...], int, float]] = {}  # victim-order entries
         self._violating: dict[int, _PerNode] = {}
         self._help_cache: dict[tuple, _PerNode] = {}
         if self.pdbs:
@@ -580,9 +581,13 @@ class Preemptor:
         def tied(nodes: np.ndarray) -> np.ndarray:
             return nodes[rep.is_cand[nodes] & (rep.viol[nodes] == 0) & (rep.top[nodes] == best2)]
 
+        # Nodes whose figures are up to date count at once; only the others may need their loop.
+        fresh = rep.ver[waiting] == state.node_version[waiting]
+        known = np.concatenate([exact, tied(waiting[fresh])])
+        waiting = waiting[~fresh]
         if waiting.size <= TIED_CHUNK:
             self._reprieve_nodes(pod, waiting, rep)
-            return np.concatenate([exact, tied(waiting)])
+            return np.concatenate([known, tied(waiting)])
         level = state.level_index[best2]
         ub = state.level_latest[level, waiting]
         first = state.level_maxreq[level, waiting]
@@ -594,12 +599,12 @@ class Preemptor:
         waiting, ub, lb, sum_lb = waiting[order], ub[order], lb[order], sum_lb[order]
         # the best so far: (sum, count, -latest), smallest wins (name order is left to the caller)
         best: tuple[int, int, float] | None = None
-        if exact.size:
-            k = int(np.lexsort((-rep.latest[exact], rep.count[exact], rep.sum[exact]))[0])
-            i = int(exact[k])
+        if known.size:
+            k = int(np.lexsort((-rep.latest[known], rep.count[known], rep.sum[known]))[0])
+            i = int(known[k])
             best = (int(rep.sum[i]), int(rep.count[i]), -float(rep.latest[i]))
         done = 0
-        found = [exact]
+        found = [known]
         while done < waiting.size:
             if best is not None:
                 b_sum, b_count, b_neg_latest = best
@@ -610,7 +615,7 @@ class Preemptor:
                 if n_sum > b_sum or (n_sum == b_sum and (
                         n_lb > b_count or (n_lb == b_count and n_ub < -b_neg_latest))):
                     break
-            part = waiting[done:done + TIED_CHUNK]
+            part = waiting[done:done + TIED_STEP]
             done += part.size
             self._reprieve_nodes(pod, part, rep)
             part = tied(part)
@@ -645,14 +650,14 @@ class Preemptor:
         cached = self._violating.get(priority)
         if cached is None:
             cached = self._violating[priority] = _PerNode(len(state.nodes), bool)
-        pdbs, matching, pods_on = self.pdbs, self.matching_pdbs, state.pods_on
+        pdbs, matching, flagged_on = self.pdbs, self.matching_pdbs, state.flagged_on
 
         def violating(i: int) -> bool:
             # pdb_violation_split marks a pod violating when one of its budgets runs out on this
             # node: that happens iff a budget counts more of the node's lower pods than it allows.
             counts: dict[int, int] = {}
-            for p in pods_on[i].values():
-                if p.priority < priority and p.labels:
+            for p in flagged_on[i].values():  # the node's pods some budget counts
+                if p.priority < priority:
                     for j in matching(p):
                         c = counts.get(j, 0) + 1
                         counts[j] = c
@@ -751,14 +756,16 @@ class Preemptor:
         for p in state.pods_on[i].values():
             if p.priority < priority:
                 t = info.get(p.uid)
-                if t is None:  # fixed while the pod is bound: requests, priority, start, budgets
-                    t = info[p.uid] = (p, state.vec_tuple(p), p.priority, state.start_key(p),
-                                       self.matching_pdbs(p) if p.labels else ())
+                if t is None:  # fixed while the pod is bound: requests, priority, start
+                    t = info[p.uid] = (p, False, state.vec_tuple(p), p.priority, state.start_key(p))
                 potential.append(t)
-        potential.sort(key=lambda t: (-t[2], t[3]))  # MoreImportantPod
-        flags = violation_flags([t[4] for t in potential], self.pdbs)
-        pods = [(t[0], True, t[1], t[2], t[3]) for t, v in zip(potential, flags, strict=True) if v]
-        pods += [(t[0], False, t[1], t[2], t[3]) for t, v in zip(potential, flags, strict=True) if not v]
+        potential.sort(key=lambda t: (-t[3], t[4]))  # MoreImportantPod
+        pods = potential
+        if any(p.priority < priority for p in state.flagged_on[i].values()):  # a budget counts one of them
+            flags = violation_flags([self.matching_pdbs(t[0]) if t[0].labels else () for t in potential], self.pdbs)
+            if any(flags):
+                pods = [(t[0], True, t[2], t[3], t[4]) for t, v in zip(potential, flags, strict=True) if v]
+                pods += [t for t, v in zip(potential, flags, strict=True) if not v]
         removed = [sum(col) for col in zip(*(e[2] for e in pods), strict=True)] if pods else (
             [0] * len(state.resources))
         order = _VictimOrder(version, pods, removed)
@@ -788,9 +795,29 @@ class Preemptor:
         first = highest = 0
         latest = math.inf
         n = len(cols)
+        if n == 2 and not collect:  # the common case (cpu and memory), without the general loop's costs
+            c0, c1 = cols
+            r0, r1 = room
+            for _, is_violating, req, priority, start in order.pods:
+                if slots >= 1 and req[c0] <= r0 and req[c1] <= r1:
+                    slots -= 1
+                    r0 -= req[c0]
+                    r1 -= req[c1]
+                    continue
+                violations += is_violating
+                total += priority
+                if not count:
+                    first = highest = priority
+                    latest = start
+                elif priority == highest:
+                    if start < latest:
+                        latest = start
+                elif priority > highest:
+                    highest, latest = priority, start
+                count += 1
+            return count, violations, first, total + count * MAX_INT32_PLUS_1, latest, None
         for p, is_violating, req, priority, start in order.pods:
-            if slots >= 1 and (n == 0 or req[cols[0]] <= room[0]) and (n < 2 or req[cols[1]] <= room[1]) and (
-                    n < 3 or all(req[cols[k]] <= room[k] for k in range(2, n))):
+            if slots >= 1 and all(req[cols[k]] <= room[k] for k in range(n)):
                 slots -= 1
                 for k in range(n):
                     room[k] -= req[cols[k]]

@@ -398,8 +398,7 @@ class Scheduler:
         results, then NodeResourcesFit (pass 1 with nominated pods of >= priority, which decides)
         kept per pod shape and recomputed only on nodes changed since (``state.node_version``)."""
         state = self.state
-        static_codes, static_ids = self._static_result(pod)
-        ok = self.static_ok(pod)
+        st = self._static_of(pod)
         key = (state.vec_pairs(pod), pod.priority)  # per node, the result depends on nothing else
         fit = self._fit_cache.get(key)
         if fit is None:
@@ -407,7 +406,9 @@ class Scheduler:
             fit = self._fit_cache[key] = (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int8),
                                           np.full(n, -1, dtype=np.int32))
         ver, fcodes, fids = fit
-        stale = ok[ver[ok] != state.node_version[ok]]
+        # Every changed node is redone (whole-array operations beat picking the statically
+        # feasible ones first); the static results then mask them.
+        stale = np.nonzero(ver != state.node_version)[0]
         if stale.size:
             ver[stale] = state.node_version[stale]
             fcodes[stale] = SUCCESS
@@ -415,11 +416,7 @@ class Scheduler:
             load = state.nominated_load(pod)
             extra = (load[0][stale], load[1][stale]) if load is not None else None
             noderesources.filter_all(state, pod, stale, self.table, fcodes, fids, extra)
-        codes = static_codes.copy()
-        ids = static_ids.copy()
-        codes[ok] = fcodes[ok]
-        ids[ok] = fids[ok]
-        return Diagnosis(codes, ids, cycle=cycle)
+        return Diagnosis(np.where(st.ok_mask, fcodes, st.codes), np.where(st.ok_mask, fids, st.ids), cycle=cycle)
 
     def _nominated_extra(self, pod: Pod, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Requests and counts of pods nominated to ``nodes`` with priority >= the pod's, aligned

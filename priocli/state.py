@@ -94,6 +94,7 @@ class ClusterState:
         # ... and the largest request of its pods per resource (a bound on how many must go)
         self.level_maxreq = np.zeros((len(self.levels), n, r), dtype=np.int64)
         self.flag: Callable[[Pod], bool] | None = None  # e.g. "a PDB counts this pod" (preemption)
+        self.flagged_on: list[dict[int, Pod]] = [{} for _ in range(n)]  # per node, its pods with the flag
         self.bound_start: dict[int, float] = {}  # start times of pods bound during the pass
         # Per namespace: bumped whenever one of its pods is bound, removed, nominated or loses its
         # nomination (PodTopologySpread counts only pods of the incoming pod's namespace).
@@ -160,6 +161,8 @@ class ClusterState:
         self.level_requested[:] = 0
         self.level_npods[:] = 0
         self.level_flagged = np.zeros_like(self.level_npods)
+        for on in self.flagged_on:
+            on.clear()
         self.level_latest[:] = -np.inf
         self.level_maxreq[:] = 0
         for i, p in self.all_bound_pods():
@@ -170,6 +173,7 @@ class ClusterState:
             self.level_latest[k, i] = max(self.level_latest[k, i], self.start_key(p))
             if self.flag is not None and self.flag(p):
                 self.level_flagged[k, i] += 1
+                self.flagged_on[i][p.uid] = p
 
     def set_flag(self, flag: Callable[[Pod], bool]) -> None:
         """Count, per node and priority level, the bound pods for which ``flag`` holds."""
@@ -187,6 +191,7 @@ class ClusterState:
         np.maximum(self.level_maxreq[lv, node_index], self.vec(pod), out=self.level_maxreq[lv, node_index])
         if self.flag is not None and self.flag(pod):
             self.level_flagged[lv, node_index] += 1
+            self.flagged_on[node_index][pod.uid] = pod
         self.nonzero[node_index, 0] += pod.spec.nonzero_cpu
         self.nonzero[node_index, 1] += pod.spec.nonzero_mem
         self.npods[node_index] += 1
@@ -253,6 +258,9 @@ class ClusterState:
         if self.flag is not None:
             flagged = np.fromiter((self.flag(p) for p, _ in placed), dtype=bool, count=m)
             np.add.at(self.level_flagged, (lvs[flagged], idx[flagged]), 1)
+            for k in np.nonzero(flagged)[0].tolist():
+                p, i = placed[k]
+                self.flagged_on[i][p.uid] = p
         nonzero = np.array([(p.spec.nonzero_cpu, p.spec.nonzero_mem) for p in specs], dtype=np.int64)
         np.add.at(self.nonzero, idx, nonzero[row_of])
         per_node = np.bincount(idx, minlength=n)
@@ -293,6 +301,7 @@ class ClusterState:
         self.level_maxreq[lv, node_index] = np.max([self.vec(p) for p in same], axis=0) if same else 0
         if self.flag is not None and self.flag(pod):
             self.level_flagged[lv, node_index] -= 1
+            del self.flagged_on[node_index][pod.uid]
         self.nonzero[node_index, 0] -= pod.spec.nonzero_cpu
         self.nonzero[node_index, 1] -= pod.spec.nonzero_mem
         self.npods[node_index] -= 1
