@@ -8,8 +8,11 @@ defaults (100m / 200Mi per container without an entry), BalancedAllocation real 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from helpers import failures, message, node, pc, pod, run, states, trace
+from helpers import failures, load, message, node, pc, pod, run, states, trace
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 NO_VICTIMS = "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
 MI = 1024 * 1024
@@ -197,3 +200,44 @@ def test_least_allocated_picks_the_emptiest_node() -> None:
 def test_one_feasible_node_is_chosen_without_scoring() -> None:
     [attempt] = trace("default/p", node("a", cpu="1"), node("b"), pod("p", cpu="2"))
     assert attempt.node == 1 and attempt.scores is None
+
+
+# ----------------------------------------------------------------------------- one node vs all nodes
+
+_alloc = st.integers(min_value=0, max_value=2**40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(nodes=st.lists(st.tuples(_alloc, _alloc, st.integers(0, 20), _alloc, _alloc, st.integers(0, 25)),
+                      min_size=1, max_size=12),
+       cpu=st.integers(0, 2**36), memory=st.integers(0, 2**40), nominated=st.booleans())
+def test_one_by_one_and_whole_array_forms_agree(nodes: list[tuple[int, int, int, int, int, int]], cpu: int,
+                                                memory: int, nominated: bool) -> None:
+    """filter_all, least_allocated and balanced_allocation evaluate small node sets one node at a
+    time (noderesources.SCALAR_BELOW): same statuses and scores as the whole-array form."""
+    from priocli.framework import StatusTable
+    from priocli.model import Node
+    from priocli.plugins import noderesources as nr
+    from priocli.state import ClusterState
+
+    model = [Node(index=i, name=f"n{i}", labels={}, allocatable={"cpu": a_cpu, "memory": a_mem, "pods": a_pods})
+             for i, (a_cpu, a_mem, a_pods, _, _, _) in enumerate(nodes)]
+    state = ClusterState(model, ["cpu", "memory"])
+    for i, (_, _, _, used_cpu, used_mem, used_pods) in enumerate(nodes):
+        state.requested[i] = (used_cpu, used_mem)
+        state.nonzero[i] = (used_cpu // 2, used_mem // 3)
+        state.npods[i] = used_pods
+    the_pod = load(pod("p", cpu=f"{cpu}m", memory=str(memory))).pods[0]
+    idx = np.arange(len(nodes), dtype=np.int64)
+    extra = (np.full((len(nodes), 2), 7, dtype=np.int64), np.ones(len(nodes), dtype=np.int64)) if nominated else None
+    out = []
+    for below in (0, 10**6):
+        table = StatusTable()
+        codes, ids = np.zeros(len(nodes), dtype=np.int8), np.full(len(nodes), -1, dtype=np.int32)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(nr, "SCALAR_BELOW", below)
+            nr.filter_all(state, the_pod, idx, table, codes, ids, extra)
+            out.append(([table.statuses[k] if k >= 0 else None for k in ids.tolist()], codes.tolist(),
+                        nr.least_allocated(state, the_pod, idx).tolist(),
+                        nr.balanced_allocation(state, the_pod, idx).tolist()))
+    assert out[0] == out[1]

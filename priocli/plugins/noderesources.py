@@ -8,6 +8,8 @@ uses real requests. The vectorized forms evaluate every node at once over the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from priocli.framework import MAX_NODE_SCORE, NodeView, Status, StatusTable, unschedulable
@@ -39,21 +41,29 @@ def zero_request(state: ClusterState, pod: Pod) -> bool:
     return zero
 
 
-def filter(state: ClusterState, pod: Pod, view: NodeView) -> Status | None:
-    """fitsRequest on one node view."""
+def fit_reasons(state: ClusterState, pod: Pod, node: int, npods: int, requested: Sequence[int]) -> list[str]:
+    """fitsRequest's failure reasons on one node with ``npods`` pods and ``requested`` per
+    resource column (the node's or a view's)."""
     reasons: list[str] = []
-    alloc_pods = int(state.alloc_pods[view.node.index])
-    if view.npods + 1 > alloc_pods:
+    if npods + 1 > int(state.alloc_pods[node]):
         reasons.append(TOO_MANY_PODS)
     if not zero_request(state, pod):
-        alloc = state.alloc[view.node.index]
-        req = view.requested
+        alloc = state.alloc[node]
         for i, amount in state.vec_pairs(pod):
-            if amount > int(alloc[i]) - req[i]:
+            if amount > int(alloc[i]) - int(requested[i]):
                 reasons.append(insufficient(state.resources[i]))
+    return reasons
+
+
+def filter(state: ClusterState, pod: Pod, view: NodeView) -> Status | None:
+    """fitsRequest on one node view."""
+    reasons = fit_reasons(state, pod, view.node.index, view.npods, view.requested)
     if reasons:
         return unschedulable(NAME, *reasons)
     return None
+
+
+SCALAR_BELOW = 8  # fewer nodes than this are evaluated one by one (numpy's per-call cost dominates)
 
 
 def filter_all(state: ClusterState, pod: Pod, candidates: np.ndarray, table: StatusTable,
@@ -64,6 +74,16 @@ def filter_all(state: ClusterState, pod: Pod, candidates: np.ndarray, table: Sta
     ``extra`` = (requests, pod counts) aligned with ``candidates`` to add first (nominated pods).
     """
     if candidates.size == 0:
+        return
+    if candidates.size < SCALAR_BELOW:
+        for k, i in enumerate(candidates.tolist()):
+            npods, req = int(state.npods[i]), state.requested[i]
+            if extra is not None:
+                npods, req = npods + int(extra[1][k]), req + extra[0][k]
+            reasons = fit_reasons(state, pod, i, npods, req)
+            if reasons:
+                codes[i] = 1
+                reason_ids[i] = table.id(unschedulable(NAME, *reasons))
         return
     masks = []  # (bool array over candidates, reason)
     npods = state.npods[candidates] if extra is None else state.npods[candidates] + extra[1]
@@ -106,6 +126,8 @@ def intern_patterns(bits: np.ndarray, reasons: list[str], table: StatusTable) ->
 def least_allocated(state: ClusterState, pod: Pod, nodes: np.ndarray) -> np.ndarray:
     """LeastAllocated over cpu and memory (weights 1, 1), NonZeroRequested + the pod's scoring request."""
     pod_req = (pod.spec.score_cpu, pod.spec.score_mem)
+    if nodes.size < SCALAR_BELOW:
+        return np.array([_least_allocated_one(state, pod_req, i) for i in nodes.tolist()], dtype=np.int64)
     total = np.zeros(nodes.size, dtype=np.int64)
     weight = np.zeros(nodes.size, dtype=np.int64)
     for col in (0, 1):
@@ -123,6 +145,8 @@ def balanced_allocation(state: ClusterState, pod: Pod, nodes: np.ndarray) -> np.
     """BalancedAllocation over cpu and memory with real requests (float64, as kube-scheduler)."""
     reqs = pod.spec.requests
     pod_req = (reqs.get(CPU, 0), reqs.get(MEMORY, 0))
+    if nodes.size < SCALAR_BELOW:
+        return np.array([_balanced_one(state, pod_req, i) for i in nodes.tolist()], dtype=np.int64)
     fractions = []
     present = []
     for col in (0, 1):
@@ -135,3 +159,28 @@ def balanced_allocation(state: ClusterState, pod: Pod, nodes: np.ndarray) -> np.
     both = present[0] & present[1]
     std = np.where(both, np.abs((fractions[0] - fractions[1]) / 2), 0.0)
     return ((1 - std) * MAX_NODE_SCORE).astype(np.int64)
+
+
+def _least_allocated_one(state: ClusterState, pod_req: tuple[int, int], node: int) -> int:
+    """:func:`least_allocated` on one node, in Python integers (the same arithmetic)."""
+    total = weight = 0
+    for col in (0, 1):
+        alloc = int(state.alloc[node, col])
+        if alloc == 0:
+            continue
+        req = int(state.nonzero[node, col]) + pod_req[col]
+        total += 0 if req > alloc else ((alloc - req) * MAX_NODE_SCORE) // alloc
+        weight += 1
+    return 0 if weight == 0 else total // weight
+
+
+def _balanced_one(state: ClusterState, pod_req: tuple[int, int], node: int) -> int:
+    """:func:`balanced_allocation` on one node, in Python floats (IEEE doubles, as numpy's float64)."""
+    fractions = []
+    for col in (0, 1):
+        alloc = int(state.alloc[node, col])
+        if alloc == 0:
+            return MAX_NODE_SCORE  # std 0 unless both resources are present
+        req = int(state.requested[node, col]) + pod_req[col]
+        fractions.append(min(float(req) / float(alloc), 1.0))
+    return int((1 - abs((fractions[0] - fractions[1]) / 2)) * MAX_NODE_SCORE)
