@@ -25,6 +25,7 @@ from priocli.framework import (
     StatusTable,
     format_fit_error,
     unresolvable,
+    unschedulable,
 )
 from priocli.model import NEVER, Pod, PodDisruptionBudget
 from priocli.plugins import noderesources
@@ -430,6 +431,10 @@ class Preemptor:
         if k == 0:
             pre.kind[nodes] = NO_LOWER
             return
+        if nodes.size < noderesources.SCALAR_BELOW:
+            for i in nodes.tolist():
+                self._fill_prescreen_one(pod, k, i, pre)
+            return
         lower_req = state.level_requested[:k][:, nodes, :]
         cum_req = np.cumsum(lower_req, axis=0) if k > 1 else lower_req  # (k, n, R)
         cum_cnt = np.cumsum(state.level_npods[:k][:, nodes], axis=0)
@@ -473,6 +478,44 @@ class Preemptor:
         levels = np.asarray(state.levels[:k], dtype=np.int64)
         pre.top[nodes] = levels[first_fit]
         pre.pdb[nodes] = state.level_flagged[:k][:, nodes].sum(axis=0) > 0
+
+    def _fill_prescreen_one(self, pod: Pod, k: int, i: int, pre: _Prescreen) -> None:
+        """:meth:`_fill_prescreen` on one node, in Python integers (the same rule, for the few nodes
+        that changed since the last dry run of a shape)."""
+        state = self.state
+        load = state.nominated_load(pod)
+        base_req = state.requested[i].tolist()
+        base_cnt = int(state.npods[i])
+        if load is not None:
+            base_req = [a + b for a, b in zip(base_req, load[0][i].tolist(), strict=True)]
+            base_cnt += int(load[1][i])
+        pairs = state.vec_pairs(pod)
+        alloc = state.alloc[i].tolist()
+        alloc_pods = int(state.alloc_pods[i])
+        level_req = state.level_requested[:k, i].tolist()
+        level_cnt = state.level_npods[:k, i].tolist()
+        pre.pdb[i] = bool(state.level_flagged[:k, i].any())
+        pre.top[i] = state.levels[k - 1]
+        if not any(level_cnt):
+            pre.kind[i] = NO_LOWER
+            return
+        req = list(base_req)
+        cnt = base_cnt
+        first_fit = -1
+        for lv in range(k):  # remove level after level, lowest first
+            cnt -= level_cnt[lv]
+            for col, amount in enumerate(level_req[lv]):
+                req[col] -= amount
+            if first_fit < 0 and lv < k - 1 and cnt + 1 <= alloc_pods and all(
+                    amount <= alloc[col] - req[col] for col, amount in pairs):
+                first_fit = lv
+        if cnt + 1 <= alloc_pods and all(amount <= alloc[col] - req[col] for col, amount in pairs):
+            pre.kind[i] = FITS
+            pre.top[i] = state.levels[first_fit if first_fit >= 0 else k - 1]
+        else:
+            pre.kind[i] = NO_FIT
+            reasons = noderesources.fit_reasons(state, pod, i, cnt, req)
+            pre.status[i] = self.sched.table.id(unschedulable(noderesources.NAME, *reasons))
 
     def _dry_run_resources(self, pod: Pod, diag: Diagnosis, order: np.ndarray,
                            statuses: DryRunStatuses) -> list[Candidate]:

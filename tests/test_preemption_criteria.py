@@ -27,6 +27,7 @@ from helpers import (
     TERMINATING_SUFFIX,
     evicted,
     failures,
+    load,
     message,
     node,
     pc,
@@ -38,6 +39,8 @@ from helpers import (
     taint,
     trace,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from priocli.api import load_cluster, simulate_cluster
 from priocli.preemption import CRITERIA
@@ -491,3 +494,45 @@ def test_readme_shows_the_fixture_output() -> None:
                           env={**os.environ, "NO_COLOR": "1"}, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout in shown
+
+
+# ----------------------------------------------------------------------------- the dry run's pre-screen
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_prescreen_one_by_one_and_whole_array_forms_agree(data: st.DataObject) -> None:
+    """The resource-only dry run's pre-screen (per node: no lower pod / no fit with all removed and
+    its status / fits and the lowest level whose removal fits / PDB-counted pods) is the same from
+    the few-node form (noderesources.SCALAR_BELOW) as from the whole-array form."""
+    import numpy as np
+
+    from priocli.plugins import noderesources
+    from priocli.preemption import NO_FIT, _Prescreen
+    from priocli.simulator import Simulation, _Pass
+
+    values = [0, 10, 100, 1000]
+    docs: list = [pc(f"p{v}", v) for v in values] + [pdb("budget", {"app": "a"}, data.draw(st.integers(0, 1)))]
+    n_nodes = data.draw(st.integers(1, 12))
+    for i in range(n_nodes):
+        docs.append(node(f"n{i}", cpu=str(data.draw(st.integers(1, 8))), pods=data.draw(st.integers(1, 6))))
+        for j in range(data.draw(st.integers(0, 5))):
+            docs.append(pod(f"r{i}-{j}", cls=f"p{data.draw(st.sampled_from(values[:3]))}", node=f"n{i}",
+                            cpu=f"{data.draw(st.integers(0, 3000))}m",
+                            labels={"app": data.draw(st.sampled_from(["a", "b"]))}))
+    docs.append(pod("incoming", cls="p1000", cpu=f"{data.draw(st.integers(0, 9000))}m"))
+    p = _Pass(Simulation(load(*docs)))
+    p._setup()
+    the_pod = next(x for x in p.pods if x.name == "incoming")
+    pre = p.preemptor
+    k = data.draw(st.integers(0, len(p.state.levels)))
+    nodes = np.arange(n_nodes, dtype=np.int64)
+    results = []
+    for below in (0, 10**6):
+        out = _Prescreen(n_nodes)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(noderesources, "SCALAR_BELOW", below)
+            pre._fill_prescreen(the_pod, k, nodes, out)
+        status = [p.sched.table.statuses[s] if kind == NO_FIT else None
+                  for kind, s in zip(out.kind.tolist(), out.status.tolist(), strict=True)]
+        results.append((out.kind.tolist(), out.top.tolist(), out.pdb.tolist(), status))
+    assert results[0] == results[1]

@@ -34,11 +34,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import GPU, NodeInfo, Resources, Scenario, empty_node, json_list_text, scenarios, yaml_text
 
 from priocli.api import load_cluster, simulate_cluster, simulate_paths
+from priocli.plugins import noderesources
 from priocli.render.json import render_json
 from priocli.result import PodOutcome, SimulationResult
 
@@ -259,12 +261,16 @@ def test_invariants(sc: Scenario) -> None:
 
 
 @examples(150)
-@given(scenarios())
-def test_shortcuts_decide_as_the_plain_path(sc: Scenario) -> None:
+@given(scenarios(), st.booleans())
+def test_shortcuts_decide_as_the_plain_path(sc: Scenario, whole_arrays: bool) -> None:
     """The engine's shortcuts (skipped retries and runs of them, per-shape caches, vectorized dry
     runs) give the same report and the same changes, at the same cycles, as evaluating everything
-    every time. (A skipped retry logs no FailedScheduling event: it would repeat the last one.)"""
-    with workdir() as d:
+    every time. (A skipped retry logs no FailedScheduling event: it would repeat the last one.)
+    ``whole_arrays``: the few-node forms (noderesources.SCALAR_BELOW) are switched off, so these
+    small clusters take the whole-array forms too."""
+    with workdir() as d, pytest.MonkeyPatch.context() as mp:
+        if whole_arrays:
+            mp.setattr(noderesources, "SCALAR_BELOW", 0)
         paths = sc.write(d)
         fast = simulate_cluster(load_cluster(paths), shortcuts=True)
         plain = simulate_cluster(load_cluster(paths), shortcuts=False)

@@ -281,8 +281,14 @@ class SpreadCounts:
         if entry is None:
             counts: dict[int, int] = {}
             where = state.where
+            matched: dict[int, bool] = {}  # pods of one template share their labels dict: match it once
             for p in state.ns_pods.get(namespace, {}).values():
-                if not p.terminating and selector.matches(p.labels):
+                if p.terminating:
+                    continue
+                m = matched.get(id(p.labels))
+                if m is None:
+                    m = matched[id(p.labels)] = selector.matches(p.labels)
+                if m:
                     i = where[p.uid]
                     counts[i] = counts.get(i, 0) + 1
             self._counts[(namespace, selector)] = [len(log), counts]
