@@ -243,7 +243,7 @@ class Preemptor:
         self._violating: dict[int, _PerNode] = {}
         self._help_cache: dict[tuple, _PerNode] = {}
         if self.pdbs:
-            self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)))
+            self.state.set_flag(lambda p: bool(p.labels) and bool(self.matching_pdbs(p)), self._counted_many)
 
     def matching_pdbs(self, pod: Pod) -> tuple[int, ...]:
         """Indices of the PDBs preemption counts for ``pod`` (labels and PDBs are fixed during a pass)."""
@@ -261,6 +261,26 @@ class Preemptor:
         if m is None:  # a budget lists disrupted pods by name: those it no longer counts
             m = self._pdb_cache[pod.uid] = tuple(i for i in hit[1] if pod.name not in self.pdbs[i].disrupted_pods)
         return m
+
+    def _counted_many(self, pods: list[Pod]) -> list[bool]:
+        """Per pod, whether a PDB counts it (the state's flag), looked up once per labels dict."""
+        out: list[bool] = []
+        seen: dict[tuple[str, int], int] = {}  # 0: no budget, 1: some budget, 2: ask per pod
+        by_id = self._pdb_by_labels_id
+        for p in pods:
+            labels = p.labels
+            if not labels:
+                out.append(False)
+                continue
+            key = (p.namespace, id(labels))
+            v = seen.get(key)
+            if v is None:
+                hit = by_id.get(key)
+                if hit is None or hit[0] is not labels:
+                    hit = self._labels_match(p)
+                v = seen[key] = 2 if hit[2] else int(bool(hit[1]))
+            out.append(bool(self.matching_pdbs(p)) if v == 2 else v == 1)
+        return out
 
     def _labels_match(self, pod: Pod) -> tuple[dict[str, str], tuple[int, ...], bool]:
         """The PDBs selecting the pod's namespace and labels, and whether one lists disrupted pods."""

@@ -94,6 +94,7 @@ class ClusterState:
         # ... and the largest request of its pods per resource (a bound on how many must go)
         self.level_maxreq = np.zeros((len(self.levels), n, r), dtype=np.int64)
         self.flag: Callable[[Pod], bool] | None = None  # e.g. "a PDB counts this pod" (preemption)
+        self.flag_many: Callable[[list[Pod]], list[bool]] | None = None
         self.flagged_on: list[dict[int, Pod]] = [{} for _ in range(n)]  # per node, its pods with the flag
         self.bound_start: dict[int, float] = {}  # start times of pods bound during the pass
         # Per namespace: bumped whenever one of its pods is bound, removed, nominated or loses its
@@ -175,9 +176,12 @@ class ClusterState:
                 self.level_flagged[k, i] += 1
                 self.flagged_on[i][p.uid] = p
 
-    def set_flag(self, flag: Callable[[Pod], bool]) -> None:
-        """Count, per node and priority level, the bound pods for which ``flag`` holds."""
+    def set_flag(self, flag: Callable[[Pod], bool], flag_many: Callable[[list[Pod]], list[bool]] | None = None
+                 ) -> None:
+        """Count, per node and priority level, the bound pods for which ``flag`` holds
+        (``flag_many``: the same for many pods at once, for :meth:`bind_all`)."""
         self.flag = flag
+        self.flag_many = flag_many
         self._rebuild_levels()
 
     def bind(self, pod: Pod, node_index: int) -> None:
@@ -256,7 +260,9 @@ class ClusterState:
         np.maximum.at(self.level_latest, (lvs, idx), starts)
         np.maximum.at(self.level_maxreq, (lvs, idx), vecs)
         if self.flag is not None:
-            flagged = np.fromiter((self.flag(p) for p, _ in placed), dtype=bool, count=m)
+            pods = [p for p, _ in placed]
+            flagged = np.array(self.flag_many(pods) if self.flag_many is not None else [self.flag(p) for p in pods],
+                               dtype=bool)
             np.add.at(self.level_flagged, (lvs[flagged], idx[flagged]), 1)
             for k in np.nonzero(flagged)[0].tolist():
                 p, i = placed[k]
