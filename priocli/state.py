@@ -33,8 +33,11 @@ def resource_names(nodes: Iterable[Node], pods: Iterable[Pod]) -> list[str]:
     scalars: set[str] = set()
     for n in nodes:
         scalars.update(k for k in n.allocatable if is_scalar_resource(k))
+    seen: set[int] = set()  # pods of one template share their spec: read each spec once
     for p in pods:
-        scalars.update(k for k in p.spec.requests if is_scalar_resource(k))
+        if id(p.spec) not in seen:
+            seen.add(id(p.spec))
+            scalars.update(k for k in p.spec.requests if is_scalar_resource(k))
     return [*BASE_RESOURCES, *sorted(scalars)]
 
 
