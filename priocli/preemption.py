@@ -752,18 +752,17 @@ class Preemptor:
         stale = nodes[rep.ver[nodes] != state.node_version[nodes]]
         if not stale.size:
             return
-        load = state.nominated_load(pod)
-        for i in stale.tolist():
-            base_req = state.requested[i] if load is None else state.requested[i] + load[0][i]
-            base_cnt = int(state.npods[i]) + (0 if load is None else int(load[1][i]))
-            count, violations, top, total, latest, _ = self._reprieve_loop(pod, i, base_req, base_cnt)
-            rep.ver[i] = state.node_version[i]
-            rep.is_cand[i] = count > 0
-            rep.viol[i] = violations
-            rep.top[i] = top
-            rep.sum[i] = total
-            rep.count[i] = count
-            rep.latest[i] = latest
+        base_req, base_cnt = state.requested_with_nominated(pod, stale)
+        figures = [self._reprieve_loop(pod, i, req, cnt)[:5]
+                   for i, req, cnt in zip(stale.tolist(), base_req.tolist(), base_cnt.tolist(), strict=True)]
+        count, violations, top, total, latest = (np.array(col) for col in zip(*figures, strict=True))
+        rep.ver[stale] = state.node_version[stale]
+        rep.is_cand[stale] = count > 0
+        rep.viol[stale] = violations
+        rep.top[stale] = top
+        rep.sum[stale] = total
+        rep.count[stale] = count
+        rep.latest[stale] = latest
 
     def _candidate(self, pod: Pod, i: int) -> Candidate | Status:
         """The reprieve loop's full result on one node (victims and reprieved pods)."""
@@ -835,7 +834,7 @@ class Preemptor:
         self._victim_orders[(i, priority)] = order
         return order
 
-    def _reprieve_loop(self, pod: Pod, i: int, base_req: np.ndarray, base_cnt: int, *, collect: bool = False
+    def _reprieve_loop(self, pod: Pod, i: int, base_req: Sequence[int], base_cnt: int, *, collect: bool = False
                        ) -> tuple[int, int, int, int, float, tuple[list[Pod], list[Pod]] | None]:
         """SelectVictimsOnNode's reprieve loop when only NodeResourcesFit can change: with every
         lower-priority pod removed the pod fits; add them back in order, keeping each that still fits.
