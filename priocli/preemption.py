@@ -207,7 +207,7 @@ class _PerNode:
 
 @dataclass(slots=True)
 class _VictimOrder:
-    version: int  # the node's pods_version it was computed at
+    version: int  # the node's pods_version when it was built or last found unchanged
     # (pod, PDB-violating, requests per resource column, priority, start time key)
     pods: list[tuple[Pod, bool, tuple[int, ...], int, float]]
     removed: list[int]  # their summed requests per resource column
@@ -806,12 +806,13 @@ class Preemptor:
 
     def _victim_order(self, i: int, priority: int) -> _VictimOrder:
         """The node's pods below ``priority`` in reprieve order (PDB-violating first, each group in
-        MoreImportantPod order) with their requests; cached per (node, priority) until a pod is
-        bound to the node or leaves it."""
+        MoreImportantPod order) with their requests; cached per (node, priority) until a pod below
+        that priority is bound to the node or leaves it."""
         state = self.state
         version = int(state.pods_version[i])
         hit = self._victim_orders.get((i, priority))
-        if hit is not None and hit.version == version:
+        if hit is not None and (hit.version == version or not state.changed_below(i, hit.version, priority)):
+            hit.version = version  # only pods of >= priority came or went: the order is the same
             return hit
         info = self._pod_info
         potential = []

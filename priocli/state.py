@@ -85,6 +85,8 @@ class ClusterState:
         self.free_log: list[int] = []  # the node of each freeing change: free_log[k - 1] for free_events k
         self.node_version = np.zeros(n, dtype=np.int64)  # per node: bumped on any change to it
         self.pods_version = np.zeros(n, dtype=np.int64)  # per node: bumped when a pod is bound to it or leaves it
+        # per node: (pods_version after, priority) of each binding or removal since the input's
+        self.pod_changes: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         # Per priority level (sorted distinct priorities): requests and pod counts per node, so that
         # "what would removing every pod below priority p free" is a few array sums (preemption).
         self.levels = sorted(set(priorities))
@@ -204,6 +206,7 @@ class ClusterState:
         self.npods[node_index] += 1
         self.node_version[node_index] += 1
         self.pods_version[node_index] += 1
+        self.pod_changes[node_index].append((int(self.pods_version[node_index]), pod.priority))
         self._placed(pod, node_index)
         self.version += 1
 
@@ -277,6 +280,8 @@ class ClusterState:
         self.node_version += per_node
         self.version += m
         self.pods_version += per_node
+        for i in np.nonzero(per_node)[0].tolist():  # every priority may have changed there
+            self.pod_changes[i].append((int(self.pods_version[i]), -(2**63)))
         # _placed, in bulk: the same bookkeeping, per-pod work only where a pod needs it.
         pods_on, where, ns_pods, nominated = self.pods_on, self.where, self.ns_pods, self.nominated_node
         per_ns: dict[str, int] = {}
@@ -297,10 +302,21 @@ class ClusterState:
         for namespace, count in per_ns.items():
             self.ns_version[namespace] = self.ns_version.get(namespace, 0) + count
 
+    def changed_below(self, node_index: int, since: int, priority: int) -> bool:
+        """Whether a pod of priority below ``priority`` was bound to the node or left it after its
+        pods_version was ``since``."""
+        for version, p in reversed(self.pod_changes[node_index]):
+            if version <= since:
+                return False
+            if p < priority:
+                return True
+        return False
+
     def remove(self, pod: Pod) -> int:
         node_index = self.where.pop(pod.uid)
         del self.pods_on[node_index][pod.uid]
         self.pods_version[node_index] += 1
+        self.pod_changes[node_index].append((int(self.pods_version[node_index]), pod.priority))
         self.requested[node_index] -= self.vec(pod)
         lv = self.level_index[pod.priority]
         self.level_requested[lv, node_index] -= self.vec(pod)
