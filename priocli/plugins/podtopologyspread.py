@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -222,15 +222,7 @@ def score(pod: Pod, constraints: list[Constraint], require_all: bool, feasible: 
     else:
         ignored = np.zeros(feasible.size, dtype=bool)
         kept = feasible
-    per_node = []
-    for c in constraints:
-        arr = np.zeros(n, dtype=np.int64)
-        if not c.selector.empty:
-            counts = counter.per_node(pod.namespace, c.selector)
-            if counts:
-                arr[np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))] = np.fromiter(
-                    counts.values(), dtype=np.int64, count=len(counts))
-        per_node.append(arr)
+    per_node = [counter.per_node_array(pod.namespace, c.selector) for c in constraints]
     total = np.zeros(feasible.size, dtype=np.float64)
     for c, (dom, has), cnt_per_node in zip(constraints, doms, per_node, strict=True):
         if c.key == HOSTNAME:
@@ -267,6 +259,8 @@ class SpreadCounts:
         self.state = state
         self.nodes = state.nodes
         self._counts: dict[tuple[str, Selector], list] = {}  # -> [log position, {node: count}]
+        self._arrays: dict[tuple[str, Selector] | None, Any] = {}  # -> [log position, counts per node]
+        self._groups: dict[str, list] = {}  # namespace -> [log position, _label_groups]
         self._domains: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._included: dict[tuple, np.ndarray] = {}
         self._eligible: dict[tuple, tuple[dict[int, list[bool]], list[tuple[str, str]]]] = {}
@@ -280,17 +274,10 @@ class SpreadCounts:
         entry = self._counts.get((namespace, selector))
         if entry is None:
             counts: dict[int, int] = {}
-            where = state.where
-            matched: dict[int, bool] = {}  # pods of one template share their labels dict: match it once
-            for p in state.ns_pods.get(namespace, {}).values():
-                if p.terminating:
-                    continue
-                m = matched.get(id(p.labels))
-                if m is None:
-                    m = matched[id(p.labels)] = selector.matches(p.labels)
-                if m:
-                    i = where[p.uid]
-                    counts[i] = counts.get(i, 0) + 1
+            for labels, per_node in self._label_groups(namespace).values():
+                if per_node and selector.matches(labels):
+                    for i, n in per_node.items():
+                        counts[i] = counts.get(i, 0) + n
             self._counts[(namespace, selector)] = [len(log), counts]
             return counts
         pos, counts = entry
@@ -304,6 +291,70 @@ class SpreadCounts:
                         del counts[i]
             entry[0] = len(log)
         return counts
+
+    def _label_groups(self, namespace: str) -> dict[int, tuple[dict[str, str], dict[int, int]]]:
+        """The namespace's bound, non-terminating pods grouped by their labels dict (pods of one
+        template share it), with their counts per node: a new selector is matched once per group.
+        Kept current from the namespace's log (which :meth:`per_node` has started); a group holds
+        its labels dict, so the dict's id stays its own."""
+        state = self.state
+        log = state.ns_log[namespace]
+        entry = self._groups.get(namespace)
+        if entry is None:
+            groups: dict[int, tuple[dict[str, str], dict[int, int]]] = {}
+            where = state.where
+            for p in state.ns_pods.get(namespace, {}).values():
+                if p.terminating:
+                    continue
+                g = groups.get(id(p.labels))
+                if g is None:
+                    g = groups[id(p.labels)] = (p.labels, {})
+                i = where[p.uid]
+                g[1][i] = g[1].get(i, 0) + 1
+            self._groups[namespace] = [len(log), groups]
+            return groups
+        pos, groups = entry
+        if pos < len(log):
+            for i, p, delta in log[pos:]:
+                if p.terminating:
+                    continue
+                g = groups.get(id(p.labels))
+                if g is None:
+                    g = groups[id(p.labels)] = (p.labels, {})
+                left = g[1].get(i, 0) + delta
+                if left:
+                    g[1][i] = left
+                else:
+                    del g[1][i]
+            entry[0] = len(log)
+        return groups
+
+    def per_node_array(self, namespace: str, selector: Selector) -> np.ndarray:
+        """:meth:`per_node` as an array over every node (zeros for an empty selector), kept current
+        from the same log. Shared: callers must not modify it."""
+        if selector.empty:
+            zeros = self._arrays.get(None)
+            if zeros is None:
+                zeros = self._arrays[None] = np.zeros(len(self.nodes), dtype=np.int64)
+            return zeros
+        counts = self.per_node(namespace, selector)  # brings the dict up to date
+        key = (namespace, selector)
+        entry = self._arrays.get(key)
+        log = self.state.ns_log[namespace]
+        if entry is None:
+            arr = np.zeros(len(self.nodes), dtype=np.int64)
+            if counts:
+                arr[np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))] = np.fromiter(
+                    counts.values(), dtype=np.int64, count=len(counts))
+            self._arrays[key] = [len(log), arr]
+            return arr
+        pos, arr = entry
+        if pos < len(log):
+            for i, p, delta in log[pos:]:
+                if not p.terminating and selector.matches(p.labels):
+                    arr[i] += delta
+            entry[0] = len(log)
+        return arr
 
     def domains(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """Per node: an id of its value for ``key`` (a missing key shares the id of ""), and whether
