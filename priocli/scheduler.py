@@ -171,6 +171,7 @@ class Scheduler:
         self._image_spread = imagelocality.image_spread(self.nodes)
         self._has_images = bool(self._image_spread)
         self.spread_counts = podtopologyspread.SpreadCounts(state)
+        self._group_terms = interpodaffinity.GroupTerms()
         # Keep per-shape filter and score results and recompute only the nodes changed since; the
         # plain path (False) recomputes everything every cycle (tests compare both).
         self.incremental = True
@@ -188,6 +189,14 @@ class Scheduler:
         if labels is None:
             labels = {"kubernetes.io/metadata.name": namespace}
         return labels
+
+    def _pod_counts(self, namespace: str, selector: LabelSelector) -> dict[int, int]:
+        """Bound pods of ``namespace`` (terminating ones too) matching ``selector``, per node
+        index: InterPodAffinity's counts, kept current like PodTopologySpread's."""
+        return self.spread_counts.per_node(namespace, podtopologyspread.Selector(selector), terminating=True)
+
+    def _namespaces_with_pods(self) -> list[str]:
+        return sorted(self.state.ns_pods)
 
     def namespaces_matching(self, selector: LabelSelector) -> list[str]:
         known = set(self._ns_labels) | set(self.state.ns_pods)
@@ -258,12 +267,9 @@ class Scheduler:
         if pod.spec.topology_spread:
             cycle.spread = podtopologyspread.pre_filter(pod, self.nodes, self.spread_counts)
         if pod.spec.pod_affinity_required or pod.spec.pod_anti_affinity_required or state.anti_affinity_set:
-            where = state.where
             cycle.affinity = interpodaffinity.pre_filter(
-                pod, self.nodes,
-                lambda: state.all_bound_pods(),
-                [(where[p.uid], p) for p in state.anti_affinity_set.values()],
-                self.ns_labels, self.namespaces_matching,
+                pod, self.nodes, state.all_bound_pods, state.affinity_groups_for(pod), self._group_terms,
+                self._pod_counts, self._namespaces_with_pods, self.ns_labels, self.namespaces_matching,
             )
         return cycle, names, None
 
@@ -485,9 +491,6 @@ class Scheduler:
                 spec.images, node, self._image_spread, total))[feasible]
             out.plugins[imagelocality.NAME] = raw * imagelocality.WEIGHT
 
-        def pods_on(i: int) -> Iterable[Pod]:
-            return state.pods_on[i].values()
-
         # PodTopologySpread (weight 2): soft constraints, or the system defaults.
         if spec.topology_spread:
             constraints = self._soft_constraints(pod)
@@ -506,10 +509,9 @@ class Scheduler:
                 out.plugins[podtopologyspread.NAME] = np.asarray(sc, dtype=np.int64) * podtopologyspread.WEIGHT
         # InterPodAffinity (weight 2).
         if spec.pod_affinity_preferred or spec.pod_anti_affinity_preferred or state.affinity_set:
-            where = state.where
             feasible_nodes = [self.nodes[i] for i in feasible.tolist()]
-            sc = interpodaffinity.score(pod, feasible_nodes, self.nodes, pods_on,
-                                        [(where[p.uid], p) for p in state.affinity_set.values()],
+            sc = interpodaffinity.score(pod, feasible_nodes, self.nodes, state.affinity_groups_for(pod),
+                                        self._group_terms, self._pod_counts, self._namespaces_with_pods,
                                         self.ns_labels, self.namespaces_matching)
             if sc is not None:
                 out.plugins[interpodaffinity.NAME] = np.asarray(sc, dtype=np.int64) * interpodaffinity.WEIGHT

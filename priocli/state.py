@@ -66,6 +66,15 @@ class ClusterState:
         self.ns_pods: dict[str, dict[int, Pod]] = {}  # namespace -> bound pods (spread/affinity counting)
         self.anti_affinity_set: dict[int, Pod] = {}  # bound pods with required anti-affinity terms
         self.affinity_set: dict[int, Pod] = {}  # bound pods with any pod (anti-)affinity
+        # the same, grouped by namespace and spec: one of the pods (it holds the spec, so its id stays
+        # unique) and the group's pods per node. Their terms are the same: InterPodAffinity reads a
+        # group's terms once per incoming pod, and only those that can select a pod of its namespace.
+        self.affinity_groups: dict[tuple[str, int], tuple[Pod, dict[int, int]]] = {}
+        # the groups by what their terms can select: (namespace, one label pair the selector requires,
+        # or None), where a term without namespaces selects in its own and one with a namespace
+        # selector in any (namespace None)
+        self._affinity_by_target: dict[tuple[str | None, tuple[str, str] | None],
+                                       dict[tuple[str, int], tuple[Pod, dict[int, int]]]] = {}
         self.nominated: dict[int, dict[int, Pod]] = {}  # node index -> uid -> pod
         self.nominated_node: dict[int, int] = {}  # pod uid -> node index
         self._nominated_load: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}  # see nominated_load
@@ -224,6 +233,13 @@ class ClusterState:
                 self.wide_anti_affinity += 1
         if _has_affinity(pod):
             self.affinity_set[pod.uid] = pod
+            key = (pod.namespace, id(pod.spec))
+            group = self.affinity_groups.get(key)
+            if group is None:
+                group = self.affinity_groups[key] = (pod, {})
+                for target in _term_targets(pod):
+                    self._affinity_by_target.setdefault(target, {})[key] = group
+            group[1][node_index] = group[1].get(node_index, 0) + 1
         if pod.uid in self.nominated_node:
             nom = self._drop_nomination(pod)
             if nom is not None and nom != node_index:
@@ -302,6 +318,18 @@ class ClusterState:
         for namespace, count in per_ns.items():
             self.ns_version[namespace] = self.ns_version.get(namespace, 0) + count
 
+    def affinity_groups_for(self, pod: Pod) -> list[tuple[Pod, dict[int, int]]]:
+        """The groups of bound pods with pod (anti-)affinity that have a term which may select
+        ``pod`` (by its namespace and labels; see ``_term_targets``)."""
+        index = self._affinity_by_target
+        found: dict[tuple[str, int], tuple[Pod, dict[int, int]]] = {}
+        for pair in (None, *pod.labels.items()):
+            for ns in (pod.namespace, None):
+                groups = index.get((ns, pair))
+                if groups:
+                    found.update(groups)
+        return list(found.values())
+
     def changed_below(self, node_index: int, since: int, priority: int) -> bool:
         """Whether a pod of priority below ``priority`` was bound to the node or left it after its
         pods_version was ``since``."""
@@ -333,7 +361,18 @@ class ClusterState:
         del self.ns_pods[pod.namespace][pod.uid]
         if self.anti_affinity_set.pop(pod.uid, None) is not None and self.wide_anti(pod):
             self.wide_anti_affinity -= 1
-        self.affinity_set.pop(pod.uid, None)
+        if self.affinity_set.pop(pod.uid, None) is not None:
+            key = (pod.namespace, id(pod.spec))
+            per_node = self.affinity_groups[key][1]
+            left = per_node[node_index] - 1
+            if left:
+                per_node[node_index] = left
+            else:
+                del per_node[node_index]
+                if not per_node:
+                    del self.affinity_groups[key]
+                    for target in _term_targets(pod):
+                        del self._affinity_by_target[target][key]
         self._drop_nomination(pod)
         self._freed(node_index)
         self._ns_changed(pod.namespace)
@@ -469,6 +508,23 @@ class ClusterState:
         for i, pods in enumerate(self.pods_on):
             for p in pods.values():
                 yield i, p
+
+
+def _term_targets(pod: Pod) -> set[tuple[str | None, tuple[str, str] | None]]:
+    """What the pod's affinity terms can select: (namespace, a label pair the term's selector
+    requires, or None) per term and namespace; a term without namespaces selects in its own, one
+    with a namespace selector in any (None). A term without a selector selects nothing."""
+    s = pod.spec
+    out: set[tuple[str | None, tuple[str, str] | None]] = set()
+    for t in [*s.pod_affinity_required, *s.pod_anti_affinity_required,
+              *(w.term for w in s.pod_affinity_preferred), *(w.term for w in s.pod_anti_affinity_preferred)]:
+        if t.label_selector is None:
+            continue
+        pair = t.label_selector.match_labels[0] if t.label_selector.match_labels else None
+        if t.namespace_selector is not None:
+            out.add((None, pair))
+        out.update((ns, pair) for ns in (t.namespaces or (pod.namespace,)))
+    return out
 
 
 def _has_affinity(pod: Pod) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from helpers import message, namespace, node, pc, pod, run, states, trace
+from helpers import load, message, namespace, node, pc, pod, run, states, trace
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ZONE = "topology.kubernetes.io/zone"
 HOST = "kubernetes.io/hostname"
@@ -255,3 +257,86 @@ def test_existing_pods_terms_score_the_incoming_pod() -> None:
     assert attempt.scores is not None
     # raw a1 -50, a2 0, b1 +1 -> 0, 98, 100 (int(100 * 50/51) = 98); weight 2
     assert attempt.scores.plugins["InterPodAffinity"].tolist() == [0, 196, 200]
+
+
+# ----------------------------------------------------------------------------- grouped counting
+
+_APPS = ("a", "b", "c")
+_NAMESPACES = ("default", "team1", "team2")
+
+
+@st.composite
+def _affinity_term(draw: st.DrawFn) -> dict[str, Any]:
+    t = term(draw(st.sampled_from(_APPS)), draw(st.sampled_from((ZONE, HOST))))
+    scope = draw(st.sampled_from(("own", "names", "all", "selector")))
+    if scope == "names":
+        t["namespaces"] = draw(st.lists(st.sampled_from(_NAMESPACES), min_size=1, max_size=2, unique=True))
+    elif scope == "all":
+        t["namespaceSelector"] = {}
+    elif scope == "selector":
+        t["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": draw(st.sampled_from(_NAMESPACES))}}
+    return t
+
+
+@st.composite
+def _affinity_pod(draw: st.DrawFn, name: str, on: str | None) -> dict:
+    terms = st.lists(_affinity_term(), max_size=2)
+    weighted = st.lists(st.tuples(st.integers(1, 100), _affinity_term()), max_size=2)
+    return with_affinity(name, affinity=draw(terms) if on else (), anti=draw(terms), preferred=draw(weighted),
+                         preferred_anti=draw(weighted), node=on, ns=draw(st.sampled_from(_NAMESPACES)),
+                         labels={"app": draw(st.sampled_from(_APPS))},
+                         meta={"deletionTimestamp": "2024-05-01T10:00:00Z"} if draw(st.booleans()) and on else {})
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_grouped_counts_equal_pod_by_pod_counts(data: st.DataObject) -> None:
+    """InterPodAffinity reads bound pods in groups (ClusterState.affinity_groups_for: pods sharing
+    namespace and spec, indexed by what their terms can select) and counts the pods a term selects
+    per node (SpreadCounts, terminating pods included), kept current as pods come and go. The
+    scores and PreFilter counts equal those from every bound pod taken one by one."""
+    import collections
+
+    from priocli.plugins import interpodaffinity as ipa
+    from priocli.simulator import Simulation, _Pass
+
+    nodes = [zone_node(f"n{i}", "az1" if i % 2 else "az2") for i in range(3)]
+    bound = [data.draw(_affinity_pod(f"r{k}", f"n{data.draw(st.integers(0, 2))}")) for k in range(data.draw(
+        st.integers(0, 8)))]
+    bound += [app(f"s{k}", data.draw(st.sampled_from(_APPS)), f"n{k % 3}", ns=data.draw(st.sampled_from(_NAMESPACES)))
+              for k in range(data.draw(st.integers(0, 4)))]
+    incoming = [data.draw(_affinity_pod(f"p{k}", None)) for k in range(3)]
+    docs = [*nodes, *(namespace(ns, {"team": ns}) for ns in _NAMESPACES), *bound, *incoming]
+    p = _Pass(Simulation(load(*docs)))
+    p._setup()
+    state, sched = p.state, p.sched
+
+    def one_by_one_counts(ns: str, selector: Any) -> dict[int, int]:
+        return dict(collections.Counter(i for i, q in state.all_bound_pods()
+                                        if q.namespace == ns and selector.matches(q.labels)))
+
+    def compare(target: Any) -> None:
+        every = [(q, {state.where[q.uid]: 1}) for q in state.affinity_set.values()]
+        args = (sched._namespaces_with_pods, sched.ns_labels, sched.namespaces_matching)
+        fast = ipa.score(target, sched.nodes, sched.nodes, state.affinity_groups_for(target), sched._group_terms,
+                         sched._pod_counts, *args)
+        slow = ipa.score(target, sched.nodes, sched.nodes, every, ipa.GroupTerms(), one_by_one_counts, *args)
+        assert fast == slow
+        f = ipa.pre_filter(target, sched.nodes, state.all_bound_pods, state.affinity_groups_for(target),
+                           sched._group_terms, sched._pod_counts, *args)
+        s = ipa.pre_filter(target, sched.nodes, state.all_bound_pods, every, ipa.GroupTerms(), one_by_one_counts,
+                           *args)
+        assert (f is None) == (s is None)
+        if f is not None and s is not None:
+            assert (f.existing_anti_counts, f.affinity_counts, f.anti_counts) == (
+                s.existing_anti_counts, s.affinity_counts, s.anti_counts)
+
+    queued = [q for q in p.pods if not q.node_name]
+    for k, q in enumerate(queued):  # bind them one by one, then remove some bound pods
+        for target in queued:
+            compare(target)
+        state.bind(q, k % 3)
+    for q in [q for q in p.pods if q.node_name][: data.draw(st.integers(0, 4))]:
+        state.remove(q)
+        for target in queued:
+            compare(target)

@@ -7,7 +7,7 @@ anti-affinity against it (both Unschedulable). Includes the first-pod special ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from priocli.framework import MAX_NODE_SCORE, Status, unresolvable, unschedulable
@@ -110,26 +110,81 @@ class AffinityState:
                 _bump(self.anti_counts, node, t.key, delta)
 
 
+class GroupTerms:
+    """The terms of the bound pods of a group (one namespace and spec: see ``ClusterState.
+    affinity_groups``), made once per group: required anti-affinity, required affinity, and the
+    preferred affinity and anti-affinity terms with their weights. Held with the group's pod, so
+    the spec's id stays its own."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], tuple[Pod, list[Term], list[Term], list[tuple[int, Term]],
+                                                 list[tuple[int, Term]]]] = {}
+
+    def of(self, rep: Pod) -> tuple[list[Term], list[Term], list[tuple[int, Term]], list[tuple[int, Term]]]:
+        key = (rep.namespace, id(rep.spec))
+        hit = self._cache.get(key)
+        if hit is None or hit[0].spec is not rep.spec:
+            s = rep.spec
+            hit = self._cache[key] = (rep, terms_of(rep, s.pod_anti_affinity_required),
+                                      terms_of(rep, s.pod_affinity_required),
+                                      [(w.weight, make_term(rep, w.term)) for w in s.pod_affinity_preferred],
+                                      [(w.weight, make_term(rep, w.term)) for w in s.pod_anti_affinity_preferred])
+        return hit[1], hit[2], hit[3], hit[4]
+
+
+# Bound pods of a namespace matching a label selector, terminating ones included, per node index.
+PodCounts = Callable[[str, LabelSelector], Mapping[int, int]]
+# Bound pods with pod (anti-)affinity grouped by namespace and spec: one of them, and the group's pods per node.
+Groups = Iterable[tuple[Pod, Mapping[int, int]]]
+
+
+def _matching_counts(t: Term, counts: PodCounts, namespaces: Callable[[], Iterable[str]]) -> Iterable[Mapping[int, int]]:
+    """Per namespace ``t`` covers, the bound pods it selects per node (what ``t.matches(other,
+    None)`` holds for, counted)."""
+    if t.selector is None:
+        return
+    if t.ns_selector is not None and t.ns_selector.matches({}):
+        names: Iterable[str] = namespaces()  # `{}`: every namespace
+    else:
+        names = sorted(t.namespaces)
+    for ns in names:
+        yield counts(ns, t.selector)
+
+
+def _bump_all(dest: Counts, nodes: Sequence[Node], key: str, per_node: Mapping[int, int]) -> None:
+    for node_index, n in per_node.items():
+        _bump(dest, nodes[node_index], key, n)
+
+
 def pre_filter(pod: Pod, nodes: Sequence[Node], all_bound: Callable[[], Iterable[tuple[int, Pod]]],
-               anti_affinity_pods: Iterable[tuple[int, Pod]], ns_labels: Callable[[str], dict[str, str]],
+               groups: Groups, group_terms: GroupTerms, counts: PodCounts, namespaces: Callable[[], Iterable[str]],
+               ns_labels: Callable[[str], dict[str, str]],
                namespaces_matching: Callable[[LabelSelector], Iterable[str]]) -> AffinityState | None:
+    """PreFilter: the existing pods' anti-affinity terms matching the pod, and the bound pods its
+    own required terms select, counted per topology pair. Pods are counted in groups (``groups``:
+    pods sharing namespace and spec; ``counts``: pods selected by a term's selector), not one by one;
+    only several required affinity terms (a pod must match them all) read every bound pod."""
     affinity = [merged_term(pod, t, namespaces_matching) for t in pod.spec.pod_affinity_required]
     anti = [merged_term(pod, t, namespaces_matching) for t in pod.spec.pod_anti_affinity_required]
     s = AffinityState(pod, affinity, anti, ns_labels(pod.namespace))
-    for node_index, other in anti_affinity_pods:
-        node = nodes[node_index]
-        for t in terms_of(other, other.spec.pod_anti_affinity_required):
+    for rep, per_node in groups:
+        for t in group_terms.of(rep)[0]:
             if t.matches(pod, s.ns_labels):
-                _bump(s.existing_anti_counts, node, t.key, 1)
-    if affinity or anti:
+                _bump_all(s.existing_anti_counts, nodes, t.key, per_node)
+    if len(affinity) > 1:
         for node_index, other in all_bound():
-            node = nodes[node_index]
             if _matches_all(affinity, other):
                 for t in affinity:
-                    _bump(s.affinity_counts, node, t.key, 1)
-            for t in anti:
-                if t.matches(other, None):
-                    _bump(s.anti_counts, node, t.key, 1)
+                    _bump(s.affinity_counts, nodes[node_index], t.key, 1)
+    else:
+        for t in affinity:
+            for per_node in _matching_counts(t, counts, namespaces):
+                _bump_all(s.affinity_counts, nodes, t.key, per_node)
+    for t in anti:
+        for per_node in _matching_counts(t, counts, namespaces):
+            _bump_all(s.anti_counts, nodes, t.key, per_node)
     if not s.existing_anti_counts and not affinity and not anti:
         return None  # Skip
     return s
@@ -164,46 +219,44 @@ def filter(s: AffinityState | None, pod: Pod, node: Node) -> Status | None:
 # ---------------------------------------------------------------------------- scoring
 
 
-def score(pod: Pod, feasible: Sequence[Node], all_nodes: Sequence[Node],
-          pods_on: Callable[[int], Iterable[Pod]], affinity_pods: Iterable[tuple[int, Pod]],
-          ns_labels: Callable[[str], dict[str, str]],
+def score(pod: Pod, feasible: Sequence[Node], all_nodes: Sequence[Node], groups: Groups, group_terms: GroupTerms,
+          counts: PodCounts, namespaces: Callable[[], Iterable[str]], ns_labels: Callable[[str], dict[str, str]],
           namespaces_matching: Callable[[LabelSelector], Iterable[str]]) -> list[int] | None:
-    """Normalized InterPodAffinity scores for ``feasible`` (None when the plugin skips)."""
+    """Normalized InterPodAffinity scores for ``feasible`` (None when the plugin skips).
+
+    The incoming pod's preferred terms count the bound pods they select (``counts``); the terms of
+    bound pods with affinity are read once per group of pods sharing namespace and spec
+    (``groups``), weighted by the group's pods per node: the same sums as pod by pod."""
     if not feasible:
         return None
     pref_aff = [(w.weight, merged_term(pod, w.term, namespaces_matching)) for w in pod.spec.pod_affinity_preferred]
     pref_anti = [(w.weight, merged_term(pod, w.term, namespaces_matching))
                  for w in pod.spec.pod_anti_affinity_preferred]
-    has_constraints = bool(pref_aff or pref_anti)
     incoming_ns_labels = ns_labels(pod.namespace)
     topo: dict[str, dict[str, int]] = {}
 
-    def process(term: Term, weight: int, target: Pod, tns: dict[str, str] | None, node: Node, mult: int) -> None:
-        if term.matches(target, tns):
-            value = node.labels.get(term.key)
+    def add(key: str, per_node: Mapping[int, int], amount: int) -> None:
+        for node_index, n in per_node.items():
+            value = all_nodes[node_index].labels.get(key)
             if value is not None:
-                d = topo.setdefault(term.key, {})
-                d[value] = d.get(value, 0) + weight * mult
+                d = topo.setdefault(key, {})
+                d[value] = d.get(value, 0) + amount * n
 
-    if has_constraints:
-        pairs: Iterable[tuple[int, Pod]] = ((n.index, p) for n in all_nodes for p in pods_on(n.index))
-    else:
-        pairs = affinity_pods
-    for node_index, existing in pairs:
-        node = all_nodes[node_index]
-        if not node.labels:
-            continue
-        for w, t in pref_aff:
-            process(t, w, existing, None, node, 1)
-        for w, t in pref_anti:
-            process(t, w, existing, None, node, -1)
-        es = existing.spec
-        for t in terms_of(existing, es.pod_affinity_required):
-            process(t, HARD_POD_AFFINITY_WEIGHT, pod, incoming_ns_labels, node, 1)
-        for w in es.pod_affinity_preferred:
-            process(make_term(existing, w.term), w.weight, pod, incoming_ns_labels, node, 1)
-        for w in es.pod_anti_affinity_preferred:
-            process(make_term(existing, w.term), w.weight, pod, incoming_ns_labels, node, -1)
+    for terms, mult in ((pref_aff, 1), (pref_anti, -1)):
+        for w, t in terms:
+            for per_node in _matching_counts(t, counts, namespaces):
+                add(t.key, per_node, w * mult)
+    for rep, per_node in groups:
+        _, required, preferred, preferred_anti = group_terms.of(rep)
+        for t in required:
+            if t.matches(pod, incoming_ns_labels):
+                add(t.key, per_node, HARD_POD_AFFINITY_WEIGHT)
+        for weight, t in preferred:
+            if t.matches(pod, incoming_ns_labels):
+                add(t.key, per_node, weight)
+        for weight, t in preferred_anti:
+            if t.matches(pod, incoming_ns_labels):
+                add(t.key, per_node, -weight)
     if not topo:
         return None
     raw = []

@@ -258,32 +258,35 @@ class SpreadCounts:
     def __init__(self, state: ClusterState) -> None:
         self.state = state
         self.nodes = state.nodes
-        self._counts: dict[tuple[str, Selector], list] = {}  # -> [log position, {node: count}]
+        self._counts: dict[tuple[str, Selector, bool], list] = {}  # -> [log position, {node: count}]
         self._arrays: dict[tuple[str, Selector] | None, Any] = {}  # -> [log position, counts per node]
         self._groups: dict[str, list] = {}  # namespace -> [log position, _label_groups]
         self._domains: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._included: dict[tuple, np.ndarray] = {}
         self._eligible: dict[tuple, tuple[dict[int, list[bool]], list[tuple[str, str]]]] = {}
 
-    def per_node(self, namespace: str, selector: Selector) -> dict[int, int]:
-        """Bound, non-terminating pods of ``namespace`` matching ``selector``, per node index."""
+    def per_node(self, namespace: str, selector: Selector, *, terminating: bool = False) -> dict[int, int]:
+        """Bound pods of ``namespace`` matching ``selector``, per node index: non-terminating ones
+        (PodTopologySpread's countPodsMatchSelector), or all of them with ``terminating``
+        (InterPodAffinity reads every pod of a node)."""
         state = self.state
         log = state.ns_log.get(namespace)
         if log is None:
             log = state.ns_log[namespace] = []
-        entry = self._counts.get((namespace, selector))
+        key = (namespace, selector, terminating)
+        entry = self._counts.get(key)
         if entry is None:
             counts: dict[int, int] = {}
-            for labels, per_node in self._label_groups(namespace).values():
-                if per_node and selector.matches(labels):
+            for labels, term, per_node in self._label_groups(namespace).values():
+                if per_node and (terminating or not term) and selector.matches(labels):
                     for i, n in per_node.items():
                         counts[i] = counts.get(i, 0) + n
-            self._counts[(namespace, selector)] = [len(log), counts]
+            self._counts[key] = [len(log), counts]
             return counts
         pos, counts = entry
         if pos < len(log):
             for i, p, delta in log[pos:]:
-                if not p.terminating and selector.matches(p.labels):
+                if (terminating or not p.terminating) and selector.matches(p.labels):
                     left = counts.get(i, 0) + delta
                     if left:
                         counts[i] = left
@@ -292,40 +295,36 @@ class SpreadCounts:
             entry[0] = len(log)
         return counts
 
-    def _label_groups(self, namespace: str) -> dict[int, tuple[dict[str, str], dict[int, int]]]:
-        """The namespace's bound, non-terminating pods grouped by their labels dict (pods of one
-        template share it), with their counts per node: a new selector is matched once per group.
-        Kept current from the namespace's log (which :meth:`per_node` has started); a group holds
-        its labels dict, so the dict's id stays its own."""
+    def _label_groups(self, namespace: str) -> dict[tuple[int, bool], tuple[dict[str, str], bool, dict[int, int]]]:
+        """The namespace's bound pods grouped by their labels dict (pods of one template share it)
+        and whether they are terminating, with their counts per node: a new selector is matched
+        once per group. Kept current from the namespace's log (which :meth:`per_node` has
+        started); a group holds its labels dict, so the dict's id stays its own."""
         state = self.state
         log = state.ns_log[namespace]
         entry = self._groups.get(namespace)
         if entry is None:
-            groups: dict[int, tuple[dict[str, str], dict[int, int]]] = {}
+            groups: dict[tuple[int, bool], tuple[dict[str, str], bool, dict[int, int]]] = {}
             where = state.where
             for p in state.ns_pods.get(namespace, {}).values():
-                if p.terminating:
-                    continue
-                g = groups.get(id(p.labels))
+                g = groups.get((id(p.labels), p.terminating))
                 if g is None:
-                    g = groups[id(p.labels)] = (p.labels, {})
+                    g = groups[(id(p.labels), p.terminating)] = (p.labels, p.terminating, {})
                 i = where[p.uid]
-                g[1][i] = g[1].get(i, 0) + 1
+                g[2][i] = g[2].get(i, 0) + 1
             self._groups[namespace] = [len(log), groups]
             return groups
         pos, groups = entry
         if pos < len(log):
             for i, p, delta in log[pos:]:
-                if p.terminating:
-                    continue
-                g = groups.get(id(p.labels))
+                g = groups.get((id(p.labels), p.terminating))
                 if g is None:
-                    g = groups[id(p.labels)] = (p.labels, {})
-                left = g[1].get(i, 0) + delta
+                    g = groups[(id(p.labels), p.terminating)] = (p.labels, p.terminating, {})
+                left = g[2].get(i, 0) + delta
                 if left:
-                    g[1][i] = left
+                    g[2][i] = left
                 else:
-                    del g[1][i]
+                    del g[2][i]
             entry[0] = len(log)
         return groups
 

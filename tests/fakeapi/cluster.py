@@ -134,6 +134,7 @@ class _Builder:
         self.objects: list[Obj] = []
         self.pods = 0
         self.serial = 0
+        self.suffixes: set[str] = set()
 
     def node_for(self) -> str:
         return self.nodes[self.rng.randrange(len(self.nodes))]
@@ -182,8 +183,13 @@ class _Builder:
         self.pods += 1
 
     def suffix(self) -> str:
-        self.serial += 1
-        return f"{self.rng.getrandbits(20):05x}{self.serial % 10}"
+        """A random name suffix not given before (5,000 kube-proxy pods drew the same one twice)."""
+        while True:
+            self.serial += 1
+            s = f"{self.rng.getrandbits(20):05x}{self.serial % 10}"
+            if s not in self.suffixes:
+                self.suffixes.add(s)
+                return s
 
 
 def make_cluster(*, nodes: int = 20, pods: int = 2000, seed: int = 7, teams: int | None = None) -> list[Obj]:
