@@ -854,9 +854,7 @@ class Preemptor:
         slots = int(state.alloc_pods[i]) - (base_cnt - len(order.pods)) - 1
         victims: list[Pod] = []
         reprieved: list[Pod] = []
-        count = violations = total = 0
-        first = highest = 0
-        latest = math.inf
+        taken: list[tuple[bool, int, float]] = []  # (PDB-violating, priority, start) of each victim
         n = len(cols)
         if n == 2 and not collect:  # the common case (cpu and memory), without the general loop's costs
             c0, c1 = cols
@@ -866,19 +864,9 @@ class Preemptor:
                     slots -= 1
                     r0 -= req[c0]
                     r1 -= req[c1]
-                    continue
-                violations += is_violating
-                total += priority
-                if not count:
-                    first = highest = priority
-                    latest = start
-                elif priority == highest:
-                    if start < latest:
-                        latest = start
-                elif priority > highest:
-                    highest, latest = priority, start
-                count += 1
-            return count, violations, first, total + count * MAX_INT32_PLUS_1, latest, None
+                else:
+                    taken.append((is_violating, priority, start))
+            return (*_figures(taken), None)
         for p, is_violating, req, priority, start in order.pods:
             if slots >= 1 and all(req[cols[k]] <= room[k] for k in range(n)):
                 slots -= 1
@@ -889,18 +877,8 @@ class Preemptor:
                 continue
             if collect:
                 victims.append(p)
-            violations += is_violating
-            total += priority + MAX_INT32_PLUS_1
-            if not count:
-                first = highest = priority
-                latest = start
-            elif priority == highest:
-                if start < latest:
-                    latest = start
-            elif priority > highest:
-                highest, latest = priority, start
-            count += 1
-        return count, violations, first, total, latest, (victims, reprieved) if collect else None
+            taken.append((is_violating, priority, start))
+        return (*_figures(taken), (victims, reprieved) if collect else None)
 
     # ------------------------------------------------------------------ the whole PostFilter
 
@@ -949,6 +927,18 @@ class Preemptor:
         best, eliminated = pick_one_node(candidates, lambda p: _start(self.state.start_of(p)))
         return PreemptionResult(best.node, best.victims, "", clear_nomination=False, candidates=candidates,
                                 eliminated=eliminated, dry_run_statuses=statuses.as_dict() if exact else {})
+
+
+def _figures(victims: list[tuple[bool, int, float]]) -> tuple[int, int, int, int, float]:
+    """pickOneNodeForPreemption's figures of a node's victims, given as (PDB-violating, priority,
+    start) in victim order: their number, PDB violations, the first one's priority, the sum of
+    (priority + 2^31), and the earliest start among those of the highest priority."""
+    if not victims:
+        return 0, 0, 0, 0, math.inf
+    highest = max(p for _, p, _ in victims)
+    return (len(victims), sum(v for v, _, _ in victims), victims[0][1],
+            sum(p for _, p, _ in victims) + len(victims) * MAX_INT32_PLUS_1,
+            min(t for _, p, t in victims if p == highest))
 
 
 def _earliest_start_of_highest(victims: Sequence[Pod], start_time: Callable[[Pod], float]) -> float:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from priocli.errors import InputError, describe_object, field_error
+from priocli.gcpause import gc_paused
 from priocli.load.documents import Document
 from priocli.load.parse import (
     Admission,
@@ -122,14 +123,9 @@ def build_cluster(docs: Sequence[Document]) -> ClusterInput:
     The cyclic garbage collector is paused meanwhile (hundreds of thousands of small objects
     and no reference cycles) and what was built is ``gc.freeze()``-d, as the documents are.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         cluster = _build_cluster(docs)
         gc.freeze()
-    finally:
-        if enabled:
-            gc.enable()
     return cluster
 
 

@@ -47,7 +47,6 @@ import re
 import stat
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -65,6 +64,7 @@ from yaml.events import (
 )
 
 from priocli.errors import InputError, describe_type
+from priocli.gcpause import gc_paused
 from priocli.model import Source
 from priocli.quantity import QuantityError, format_bytes, parse_quantity, to_units
 
@@ -138,7 +138,7 @@ def read_paths(
     seen_files: set[tuple[int, int]] = set()
     seen_dirs: set[tuple[int, int]] = set()
     stdin_read = False
-    with _gc_paused():
+    with gc_paused():
         for path in paths:
             if path == "-":
                 if stdin_read:
@@ -171,7 +171,7 @@ def read_bytes(data: bytes, name: str, *, json: bool | None = None) -> list[Docu
     first = data[start : start + 1]
     if first == b"{" or (json and first in (b"[", b"")):
         try:
-            with _gc_paused():
+            with gc_paused():
                 obj = orjson.loads(data)
         except orjson.JSONDecodeError as e:
             if json:
@@ -182,10 +182,10 @@ def read_bytes(data: bytes, name: str, *, json: bool | None = None) -> list[Docu
                     f"{name}: a JSON array is not a Kubernetes object; "
                     'wrap the objects in {"apiVersion": "v1", "kind": "List", "items": [...]}'
                 )
-            with _gc_paused():
+            with gc_paused():
                 return _flatten(obj, Source(name, 1), None)
     out: list[Document] = []
-    with _gc_paused():
+    with gc_paused():
         fast = _load_yaml_fast(data) if len(data) >= _FAST_YAML_MIN_BYTES else None
         for doc_no, line, obj, item_lines in _load_yaml(data, name) if fast is None else fast:
             out.extend(_flatten(obj, Source(name, doc_no, line), item_lines))
@@ -376,19 +376,6 @@ def _document_at(data: bytes, offset: int) -> int:
 
 
 # ---------------------------------------------------------------- JSON
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: while millions of small dicts are built it would
-    run again and again over all of them (5x slower for a 100 MB kubectl list)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _json_problem(e: orjson.JSONDecodeError) -> str:
