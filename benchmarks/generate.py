@@ -71,6 +71,10 @@ class Shape:
     # above 1 the wave cannot fit without preemptions.
     pressure: float
     description: str = ""
+    # share of ReplicaSet templates whose pods prefer not to share a node (preferred pod
+    # anti-affinity on the hostname, weight 100, as many Deployments do); 0: none (no random draw,
+    # so the other scenarios stay as they were)
+    anti_affinity: float = 0.0
 
 
 SIZES: dict[str, Shape] = {
@@ -86,6 +90,10 @@ SIZES: dict[str, Shape] = {
         5_000,
         1.5,
         "kube-scheduler reference: 1,000 nodes, 5,000 incoming, about 1,100 preemptions (42 s there)",
+    ),
+    "affinity": Shape(
+        "affinity", 5_000, 150_000, 10_000, 1.25,
+        "large, with preferred pod anti-affinity on a third of the ReplicaSets", anti_affinity=0.33
     ),
     "ref-5k": Shape(
         "ref-5k",
@@ -508,9 +516,10 @@ def _resources(req: tuple[int, int] | None, lim: tuple[int, int] | None, gpu: in
 class WorkloadFactory:
     """Builds pod templates with realistic containers, resources and placement constraints."""
 
-    def __init__(self, rng: random.Random, nodes: list[Node]) -> None:
+    def __init__(self, rng: random.Random, nodes: list[Node], anti_affinity: float = 0.0) -> None:
         self.rng = rng
         self.nodes = nodes
+        self.anti_affinity = anti_affinity
         self.templates: list[Template] = []
         self.names_by_ns: dict[str, set[str]] = {}
         self._elig_cache: dict[tuple[Any, ...], list[int]] = {}
@@ -682,6 +691,10 @@ class WorkloadFactory:
                         {"key": ZONE_KEY, "operator": "In", "values": [rng.choice(ZONES)]}]}}
                 ]
             }
+        if self.anti_affinity and owner_kind == "ReplicaSet" and rng.random() < self.anti_affinity:
+            affinity["podAntiAffinity"] = {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                                                    "labelSelector": {"matchLabels": {"app": app}}}}]}
         for k, v in sorted(node_selector.items()):
             constraints.append(("selector", k, v))
         if node_selector:
@@ -837,7 +850,7 @@ class Placer:
 def generate_cluster(shape: Shape, seed: int) -> Cluster:
     rng = random.Random(f"priocli-bench/{shape.name}/{shape.nodes}/{shape.pods}/{shape.wave}/{seed}")
     nodes = build_nodes(rng, shape.nodes)
-    fac = WorkloadFactory(rng, nodes)
+    fac = WorkloadFactory(rng, nodes, shape.anti_affinity)
     placer = Placer(rng, nodes)
     running: list[PodRec] = []
 

@@ -432,7 +432,7 @@ def environment() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-SIZE_ORDER = ["small", "medium", "large", "ref-1k", "ref-5k"]
+SIZE_ORDER = ["small", "medium", "large", "ref-1k", "ref-5k", "affinity"]
 
 
 def main(argv: list[str] | None = None) -> int:
